@@ -1,0 +1,125 @@
+"""BM25 scoring on a term-major sparse matrix.
+
+The scores are rank_bm25's ``BM25Okapi`` with its defaults, to the last few
+bits: idf = ln(N − n + ½) − ln(n + ½), with negative values replaced by
+ε · mean(idf). What changes is the cost: the per-(term, chunk) saturation
+weights are computed once at build time, so a question touches only the
+postings of its own terms and never loops over chunks in Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+K1 = 1.5
+B = 0.75
+EPSILON = 0.25
+
+
+@dataclass
+class BM25Model:
+    vocabulary: dict[str, int]
+    weights: sparse.csr_matrix  # terms × chunks, tf·(k1+1) / (tf + k1·(1−b+b·dl/avgdl))
+    doc_freq: np.ndarray  # chunks containing each term
+    doc_len: np.ndarray
+    idf: np.ndarray  # rank_bm25's idf, negatives floored at ε·mean
+    k1: float = K1
+    b: float = B
+    epsilon: float = EPSILON
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.doc_len.shape[0])
+
+    @property
+    def average_idf(self) -> float:
+        raw = _raw_idf(self.n_docs, self.doc_freq)
+        return float(raw.mean()) if raw.size else 0.0
+
+    @property
+    def degenerate(self) -> bool:
+        """Okapi's idf cannot rank here: every idf is zero or negative.
+
+        That happens on a corpus of one or two chunks, or when nearly every
+        term is in most chunks; then a chunk that matches can score no
+        higher than one that does not.
+        """
+        return self.n_docs <= 2 or self.average_idf <= 0
+
+    def positive_idf(self) -> np.ndarray:
+        """An idf that is positive for any corpus size (Lucene's form)."""
+        return np.log1p((self.n_docs - self.doc_freq + 0.5) / (self.doc_freq + 0.5))
+
+    def query_terms(self, tokens: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Known query terms: (terms, their ids, how often each occurs in the query)."""
+        counts = Counter(t for t in tokens if t in self.vocabulary)
+        terms = list(counts)
+        ids = np.fromiter((self.vocabulary[t] for t in terms), dtype=np.int64, count=len(terms))
+        return terms, ids, np.fromiter(counts.values(), dtype=np.float64, count=len(terms))
+
+    def scores(self, tokens: list[str], idf: np.ndarray | None = None) -> np.ndarray:
+        """One score per chunk; ``BM25Okapi.get_scores`` unless ``idf`` is given."""
+        _, ids, counts = self.query_terms(tokens)
+        if ids.size == 0:
+            return np.zeros(self.n_docs)
+        idf = self.idf if idf is None else idf
+        rows = self.weights[ids]
+        return np.asarray(rows.T @ (idf[ids] * counts)).ravel()
+
+
+
+def build_model(token_lists: list[list[str]], *, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> BM25Model:
+    vocabulary: dict[str, int] = {}
+    term_ids: list[int] = []
+    doc_ids: list[int] = []
+    doc_len = np.zeros(len(token_lists), dtype=np.int64)
+    for doc, tokens in enumerate(token_lists):
+        doc_len[doc] = len(tokens)
+        for token in tokens:
+            term_ids.append(vocabulary.setdefault(token, len(vocabulary)))
+        doc_ids.extend([doc] * len(tokens))
+
+    n_terms, n_docs = len(vocabulary), len(token_lists)
+    tf = sparse.coo_matrix(
+        (np.ones(len(term_ids), dtype=np.float64), (np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int64))),
+        shape=(n_terms, n_docs),
+    ).tocsr()  # duplicates summed: term frequencies
+    tf.sum_duplicates()
+    doc_freq = np.diff(tf.indptr).astype(np.int64)
+    return model_from_tf(vocabulary, tf, doc_freq, doc_len, k1=k1, b=b, epsilon=epsilon)
+
+
+def model_from_tf(vocabulary, tf: sparse.csr_matrix, doc_freq, doc_len, *, k1=K1, b=B, epsilon=EPSILON) -> BM25Model:
+    n_docs = doc_len.shape[0]
+    avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
+    weights = tf.copy()
+    if weights.nnz:
+        docs_of_entries = weights.indices
+        norm = k1 * (1 - b + b * doc_len[docs_of_entries] / avgdl)
+        weights.data = weights.data * (k1 + 1) / (weights.data + norm)
+    return BM25Model(
+        vocabulary=vocabulary,
+        weights=weights,
+        doc_freq=doc_freq,
+        doc_len=doc_len,
+        idf=okapi_idf(n_docs, doc_freq, epsilon),
+        k1=k1,
+        b=b,
+        epsilon=epsilon,
+    )
+
+
+def _raw_idf(n_docs: int, doc_freq: np.ndarray) -> np.ndarray:
+    return np.log(n_docs - doc_freq + 0.5) - np.log(doc_freq + 0.5)
+
+
+def okapi_idf(n_docs: int, doc_freq: np.ndarray, epsilon: float = EPSILON) -> np.ndarray:
+    idf = _raw_idf(n_docs, doc_freq)
+    if idf.size:
+        floor = epsilon * idf.mean()
+        idf = np.where(idf < 0, floor, idf)
+    return idf

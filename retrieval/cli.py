@@ -1,0 +1,203 @@
+"""``python -m retrieval``: ask, index, chunks, tokenize, chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from retrieval.analyzer import tokenize
+from retrieval.chunking import chunk_documents
+from retrieval.corpus import default_corpus_paths
+from retrieval.documents import load_corpus
+from retrieval.indexing import open_engine
+from retrieval.render import answer_to_json, answer_to_text
+from retrieval.search import DEFAULT_TOP_K
+from retrieval.store import IndexLoadError
+
+EXAMPLES = """\
+examples:
+  python -m retrieval ask "重庆提出的885工作机制是什么？"
+  python -m retrieval ask --json "數位鴻溝怎麼解決"
+  printf '八张报表\\n渝快办\\n' | python -m retrieval ask --json
+  python -m retrieval index --corpus docs/ news.jsonl --index .index
+  python -m retrieval ask --index .index --top-k 3 "国企改革"
+  python -m retrieval chunks --json | head -n 2
+  python -m retrieval tokenize "重慶的黨建引領"
+  python -m retrieval chat
+
+The corpus defaults to the bundled seeds/ (or $RETRIEVAL_CORPUS).
+Supported files: .txt and .md (optional YAML front matter: title, author,
+source, url), .jsonl (one {"id", "text", ...} object per line).
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m retrieval",
+        description="Answer questions about Chinese documents with cited paragraphs (BM25).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def corpus_options(sub: argparse.ArgumentParser, *, index_required: bool = False) -> None:
+        sub.add_argument("--corpus", nargs="+", action="extend", metavar="PATH", type=Path,
+                         help="files or folders to index (default: the bundled seeds/)")
+        sub.add_argument("--index", type=Path, metavar="DIR", required=index_required,
+                         help="index folder: reused while the corpus is unchanged, rebuilt when it changes")
+
+    ask = commands.add_parser("ask", help="answer a question (or one per line from stdin)",
+                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    corpus_options(ask)
+    ask.add_argument("--top-k", type=_positive_int, default=DEFAULT_TOP_K, metavar="N",
+                     help=f"hits per question (default {DEFAULT_TOP_K})")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("question", nargs="?", help="the question; omit it to read questions from stdin")
+
+    index = commands.add_parser("index", help="build and save an index")
+    corpus_options(index, index_required=True)
+    index.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
+
+    chunks = commands.add_parser("chunks", help="show how the corpus is cut into cited paragraphs")
+    chunks.add_argument("--corpus", nargs="+", action="extend", metavar="PATH", type=Path)
+    chunks.add_argument("--json", action="store_true", help="JSON Lines with every citation field")
+
+    tok = commands.add_parser("tokenize", help="print the analyzer's tokens as a JSON list")
+    tok.add_argument("text")
+
+    chat = commands.add_parser("chat", help="interactive console: a question in, a cited answer out")
+    corpus_options(chat)
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _utf8_stdio()
+    try:
+        return COMMANDS[args.command](args)
+    except IndexLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _utf8_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+
+
+def _open(args, *, quiet: bool = False):
+    progress = None if quiet else _progress_printer()
+    engine, report = open_engine(args.corpus, args.index, progress=progress, force=getattr(args, "force", False))
+    for problem in report.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    if report.chunks == 0:
+        corpus = ", ".join(str(p) for p in (args.corpus or default_corpus_paths()))
+        print(f"error: no readable documents in {corpus}", file=sys.stderr)
+        raise SystemExit(2)
+    return engine, report
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_ask(args) -> int:
+    engine, _ = _open(args, quiet=args.json)
+    questions = [args.question] if args.question is not None else _stdin_lines()
+    first = True
+    for question in questions:
+        answer = engine.ask(question, top_k=args.top_k)
+        if args.json:
+            print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
+        else:
+            if not first:
+                print()
+            if args.question is None:
+                print(f"问：{question}")
+            print(answer_to_text(answer, color=sys.stdout.isatty()), flush=True)
+        first = False
+    return 0
+
+
+def _stdin_lines():
+    for line in sys.stdin:
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield line
+
+
+def cmd_index(args) -> int:
+    _, report = _open(args)
+    how = "unchanged, loaded" if report.loaded_from_disk else "built"
+    print(
+        f"index {how}: {report.documents} documents, {report.chunks} chunks, "
+        f"{report.tokens} tokens, {report.seconds:.2f} s → {args.index}"
+    )
+    return 0
+
+
+def cmd_chunks(args) -> int:
+    loaded = load_corpus(args.corpus or default_corpus_paths())
+    for problem in loaded.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    for chunk in chunk_documents(loaded.documents):
+        if args.json:
+            record = asdict(chunk)
+            record["citation"] = chunk.citation
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"[{chunk.chunk_id}] {chunk.citation}  ({chunk.source_path}:{chunk.line})")
+            print(f"  {chunk.text[:80]}{'…' if len(chunk.text) > 80 else ''}")
+    return 0
+
+
+def cmd_tokenize(args) -> int:
+    print(json.dumps(tokenize(args.text), ensure_ascii=False))
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from retrieval.console import run_chat
+
+    engine, _ = _open(args)
+    return run_chat(engine)
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "index": cmd_index,
+    "chunks": cmd_chunks,
+    "tokenize": cmd_tokenize,
+    "chat": cmd_chat,
+}

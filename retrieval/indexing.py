@@ -1,0 +1,94 @@
+"""Corpus → search engine, rebuilt only when the corpus or the settings change."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.analyzer import Analyzer, corpus_terms
+from retrieval.bm25 import build_model
+from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
+from retrieval.corpus import default_corpus_paths, texts_for_terms
+from retrieval.documents import Problem, list_corpus_files, load_corpus
+from retrieval.search import SearchEngine
+from retrieval.store import fingerprint, load_index, read_fingerprint, save_index
+
+# Reports progress as (stage, done, total).
+Progress = Callable[[str, int, int], None]
+
+ANALYZER_HMM = True
+
+
+@dataclass
+class IndexReport:
+    documents: int = 0
+    chunks: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    loaded_from_disk: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _settings() -> dict:
+    return {
+        "max_paragraph_chars": MAX_PARAGRAPH_CHARS,
+        "min_paragraph_chars": MIN_PARAGRAPH_CHARS,
+        "hmm": ANALYZER_HMM,
+        "analyzer": 1,
+    }
+
+
+def open_engine(
+    corpus: Iterable[str | Path] | None = None,
+    index_dir: str | Path | None = None,
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> tuple[SearchEngine, IndexReport]:
+    """An engine over ``corpus`` (default: the bundled seeds).
+
+    With ``index_dir`` the index is saved there and reused while the corpus
+    is unchanged (a content hash decides); without it, it lives in memory.
+    """
+    started = time.perf_counter()
+    paths = list(corpus) if corpus else default_corpus_paths()
+    files, problems = list_corpus_files(paths)
+    index_path = Path(index_dir) if index_dir else None
+    key = fingerprint([(f.relative, f.path) for f in files], _settings())
+
+    if index_path is not None and not force and read_fingerprint(index_path) == key:
+        meta, model, chunks = load_index(index_path)
+        engine = SearchEngine(chunks, Analyzer(meta["terms"], hmm=ANALYZER_HMM), model)
+        report = IndexReport(
+            documents=len({c.doc_id for c in chunks}),
+            chunks=len(chunks),
+            tokens=int(model.doc_len.sum()),
+            loaded_from_disk=True,
+            problems=problems,
+        )
+        report.seconds = time.perf_counter() - started
+        return engine, report
+
+    loaded = load_corpus(paths)
+    chunks = chunk_documents(loaded.documents)
+    terms = corpus_terms(texts_for_terms(loaded.documents, chunks))
+    analyzer = Analyzer(terms, hmm=ANALYZER_HMM)
+    token_lists = []
+    for done, chunk in enumerate(chunks, start=1):
+        token_lists.append(analyzer.tokenize(chunk.text))
+        if progress and (done % 1000 == 0 or done == len(chunks)):
+            progress("tokenizing", done, len(chunks))
+    model = build_model(token_lists)
+    engine = SearchEngine(chunks, analyzer, model)
+    if index_path is not None:
+        save_index(index_path, fingerprint=key, model=model, chunks=chunks, terms=terms)
+    report = IndexReport(
+        documents=len(loaded.documents),
+        chunks=len(chunks),
+        tokens=sum(map(len, token_lists)),
+        problems=loaded.problems,
+    )
+    report.seconds = time.perf_counter() - started
+    return engine, report

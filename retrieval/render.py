@@ -1,0 +1,75 @@
+"""Answers → console text and JSON. (Telegram HTML lives with the bot.)"""
+
+from __future__ import annotations
+
+from retrieval.search import Answer, Hit
+
+BOLD_RED = "\x1b[1;31m"
+RESET = "\x1b[0m"
+PLAIN_MARKS = ("【", "】")
+
+NOT_FOUND = "文档中没有找到能回答这个问题的段落。"
+NOT_FOUND_HINT = "提示：换个说法，或只用几个关键词再问，例如“八张报表”“数字鸿沟”。"
+EMPTY = "请输入一个问题，例如：重庆提出的“885”工作机制是什么？"
+TRUNCATED = "（问题太长，只按前 {limit} 个字检索。）"
+
+
+def hit_to_json(hit: Hit) -> dict:
+    chunk = hit.chunk
+    return {
+        "rank": hit.rank,
+        "score": hit.score,
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "author": chunk.author,
+        "section": chunk.section,
+        "paragraph": chunk.paragraph,
+        "source": chunk.source_path,
+        "line": chunk.line,
+        "char_start": chunk.char_start,
+        "char_end": chunk.char_end,
+        "text": chunk.text,
+        "snippet": hit.snippet.marked(*PLAIN_MARKS),
+        "citation": hit.citation,
+    }
+
+
+def answer_to_json(answer: Answer) -> dict:
+    """The ``ask --json`` object. Unanswered questions still list their near
+    misses, so a caller can see why nothing was good enough."""
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "status": answer.status,
+        "hits": [hit_to_json(hit) for hit in answer.hits],
+    }
+
+
+def answer_to_text(answer: Answer, *, color: bool = False, max_sources: int = 3) -> str:
+    """A console answer: the answering sentences, the citation, the paragraph, more sources."""
+    open_mark, close_mark = (BOLD_RED, RESET) if color else PLAIN_MARKS
+    lines: list[str] = []
+    if answer.truncated:
+        from retrieval.search import MAX_QUESTION_CHARS
+
+        lines.append(TRUNCATED.format(limit=MAX_QUESTION_CHARS))
+    if answer.status == "empty":
+        lines.append(EMPTY)
+        return "\n".join(lines)
+    if not answer.answered:
+        lines += [NOT_FOUND, NOT_FOUND_HINT]
+        return "\n".join(lines)
+
+    best = answer.hits[0]
+    lines.append(f"答：{best.snippet.marked(open_mark, close_mark)}")
+    lines.append(f"出处：{best.citation}")
+    lines.append("")
+    lines.append("原文：")
+    lines.append(best.chunk.text)
+    others = answer.hits[1:max_sources]
+    if others:
+        lines.append("")
+        lines.append("其他相关段落：")
+        lines.extend(f"  {hit.rank}. {hit.citation}" for hit in others)
+    return "\n".join(lines)

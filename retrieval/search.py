@@ -1,0 +1,113 @@
+"""Question → ranked, cited hits, and whether the corpus answers at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from retrieval import relevance
+from retrieval.analyzer import Analyzer
+from retrieval.bm25 import BM25Model, build_model
+from retrieval.chunking import Chunk
+from retrieval.snippets import Snippet, best_snippet
+
+DEFAULT_TOP_K = 5
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float  # rank_bm25 BM25Okapi score of this chunk for the question
+    chunk: Chunk
+    snippet: Snippet
+    coverage: float  # share of the question's weight found in this chunk or its citation
+
+    @property
+    def citation(self) -> str:
+        return self.chunk.citation
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    hits: list[Hit] = field(default_factory=list)
+    # "answered"; "empty" (nothing to search for); or why it was declined:
+    # "no_match", "low_coverage", "no_number"
+    status: str = "answered"
+    tokens: list[str] = field(default_factory=list)
+    truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS
+
+
+class SearchEngine:
+    """Ranks chunks for a question; built in memory or loaded from an index folder."""
+
+    def __init__(self, chunks: list[Chunk], analyzer: Analyzer, model: BM25Model):
+        if len(chunks) != model.n_docs:
+            raise ValueError(f"{len(chunks)} chunks but the model has {model.n_docs}")
+        self.chunks = chunks
+        self.analyzer = analyzer
+        self.model = model
+        self._positive_idf = model.positive_idf()
+        self._citation_terms = lru_cache(maxsize=4096)(self._tokenize_citation)
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], analyzer: Analyzer) -> "SearchEngine":
+        return cls(chunks, analyzer, build_model([analyzer.tokenize(c.text) for c in chunks]))
+
+    def ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> Answer:
+        question = question or ""
+        truncated = len(question) > MAX_QUESTION_CHARS
+        question = question[:MAX_QUESTION_CHARS]
+        tokens = self.analyzer.tokenize(question)
+        if not tokens:
+            return Answer(question, False, status="empty", truncated=truncated)
+
+        hits = self._rank(tokens, max(1, top_k))
+        if not hits:
+            return Answer(question, False, status="no_match", tokens=tokens, truncated=truncated)
+        best = hits[0]
+        decision = relevance.decide(
+            question,
+            best.coverage,
+            best.snippet.text,
+            best.snippet.highlights,
+            relevance.unknown_places(tokens, self.model.vocabulary),
+        )
+        return Answer(question, decision.answered, hits, status=decision.reason, tokens=tokens, truncated=truncated)
+
+    def _rank(self, tokens: list[str], top_k: int) -> list[Hit]:
+        terms, ids, _ = self.model.query_terms(tokens)
+        if not terms:
+            return []
+        rows = self.model.weights[ids]  # query terms × chunks
+        candidates = np.unique(rows.indices)  # chunks that contain a query term
+
+        okapi = self.model.scores(tokens)
+        # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching
+        # chunk from one that does not match; rank by a positive idf instead
+        # and still report Okapi's score.
+        ranking = self.model.scores(tokens, self._positive_idf) if self.model.degenerate else okapi
+        top = candidates[np.lexsort((candidates, -ranking[candidates]))][:top_k]
+
+        weights = relevance.term_weights(tokens, self.model.vocabulary, self._positive_idf, self.model.n_docs)
+        present = rows[:, top].toarray() > 0
+        hits = []
+        for rank, (column, index) in enumerate(zip(range(len(top)), top.tolist()), start=1):
+            chunk = self.chunks[index]
+            found = {terms[r] for r in np.flatnonzero(present[:, column])}
+            found |= self._citation_terms(chunk.title, chunk.author, chunk.section) & weights.keys()
+            hits.append(Hit(
+                rank=rank,
+                score=float(okapi[index]),
+                chunk=chunk,
+                snippet=best_snippet(self.analyzer, chunk.text, weights),
+                coverage=relevance.coverage(weights, found),
+            ))
+        return hits
+
+    def _tokenize_citation(self, title: str, author: str, section: str) -> frozenset[str]:
+        return frozenset(self.analyzer.tokenize(f"{title}\n{author}\n{section}"))

@@ -1,0 +1,162 @@
+"""Saving and loading an index folder.
+
+Layout of ``DIR``::
+
+    CURRENT                 name of the live build (replaced atomically)
+    build-<fingerprint>/    one complete build
+        meta.json           format, fingerprint, analyzer terms, BM25 parameters
+        chunks.jsonl        chunk texts and citation fields, one per line
+        vocabulary.json     terms in id order
+        *.npy               sparse weights, doc_freq, doc_len, idf (memory-mapped on load)
+
+A build is written in full under a temporary name, renamed into place, and
+only then named in ``CURRENT``; an interrupted save leaves the previous build
+live and at worst a stray temporary folder, which the next save removes.
+Arrays are plain ``.npy`` files, loaded with ``mmap_mode="r"``: no pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from retrieval.bm25 import BM25Model
+from retrieval.chunking import Chunk
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+_ARRAYS = ("weights_data", "weights_indices", "weights_indptr", "doc_freq", "doc_len", "idf")
+
+
+class IndexLoadError(RuntimeError):
+    """The folder holds no usable index."""
+
+
+def fingerprint(files: list[tuple[str, Path]], settings: dict) -> str:
+    """Content hash of the corpus files and of every setting that shapes the index."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"format": FORMAT_VERSION, **settings}, sort_keys=True).encode())
+    for relative, path in sorted(files):
+        digest.update(relative.encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def save_index(index_dir: Path, *, fingerprint: str, model: BM25Model, chunks: list[Chunk], terms: list[str]) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(index_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=index_dir))
+    try:
+        arrays = {
+            "weights_data": model.weights.data,
+            "weights_indices": model.weights.indices,
+            "weights_indptr": model.weights.indptr,
+            "doc_freq": model.doc_freq,
+            "doc_len": model.doc_len,
+            "idf": model.idf,
+        }
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
+        vocabulary = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
+        _write_text(tmp / "vocabulary.json", json.dumps(vocabulary, ensure_ascii=False))
+        _write_text(tmp / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
+        meta = {
+            "format": FORMAT_VERSION,
+            "fingerprint": fingerprint,
+            "terms": terms,
+            "k1": model.k1,
+            "b": model.b,
+            "epsilon": model.epsilon,
+            "n_chunks": len(chunks),
+            "n_terms": len(vocabulary),
+        }
+        _write_text(tmp / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
+        build = index_dir / f"build-{fingerprint}"
+        if build.exists():
+            shutil.rmtree(build)
+        os.replace(tmp, build)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _write_text(index_dir / CURRENT, build.name + "\n", atomic=True)
+    for old in index_dir.glob("build-*"):
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)
+    return build
+
+
+def read_fingerprint(index_dir: Path) -> str | None:
+    """The fingerprint of the live build, or None when there is none."""
+    try:
+        build = _live_build(index_dir)
+        return json.loads((build / "meta.json").read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError, IndexLoadError):
+        return None
+
+
+def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
+    build = _live_build(index_dir)
+    try:
+        meta = json.loads((build / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise IndexLoadError(f"{build}: index format {meta.get('format')} is not {FORMAT_VERSION}; rebuild it")
+        arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        vocabulary_list = json.loads((build / "vocabulary.json").read_text(encoding="utf-8"))
+        with open(build / "chunks.jsonl", encoding="utf-8") as handle:
+            chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexLoadError(f"{build}: cannot load index ({exc})") from exc
+    weights = sparse.csr_matrix(
+        (arrays["weights_data"], arrays["weights_indices"], arrays["weights_indptr"]),
+        shape=(len(vocabulary_list), len(chunks)),
+        copy=False,
+    )
+    model = BM25Model(
+        vocabulary={term: i for i, term in enumerate(vocabulary_list)},
+        weights=weights,
+        doc_freq=arrays["doc_freq"],
+        doc_len=arrays["doc_len"],
+        idf=arrays["idf"],
+        k1=meta["k1"],
+        b=meta["b"],
+        epsilon=meta["epsilon"],
+    )
+    return meta, model, chunks
+
+
+def _live_build(index_dir: Path) -> Path:
+    current = index_dir / CURRENT
+    try:
+        name = current.read_text(encoding="utf-8").strip()
+    except OSError:
+        raise IndexLoadError(f"{index_dir}: no index here (missing {CURRENT})") from None
+    build = index_dir / name
+    if not name.startswith("build-") or not build.is_dir():
+        raise IndexLoadError(f"{current}: names {name!r}, which is not a build in {index_dir}")
+    return build
+
+
+def _remove_stale_temporaries(index_dir: Path) -> None:
+    for stale in index_dir.glob(".tmp-build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _write_text(path: Path, text: str, *, atomic: bool = False) -> None:
+    target = path.with_name(path.name + ".tmp") if atomic else path
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if atomic:
+        os.replace(target, path)
