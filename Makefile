@@ -7,10 +7,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test install clean
 
+# pip's chatter goes to a log that is shown only if the install fails.
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV) (first run, or pyproject.toml changed)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(BIN)/python -m pip install --quiet -e '.[dev]' >> $(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; echo "make: installing into $(VENV) failed (log above)"; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)

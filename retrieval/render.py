@@ -10,6 +10,8 @@ PLAIN_MARKS = ("【", "】")
 
 NOT_FOUND = "文档中没有找到能回答这个问题的段落。"
 NOT_FOUND_HINT = "提示：换个说法，或只用几个关键词再问，例如“八张报表”“数字鸿沟”。"
+UNKNOWN_WORDS = "文档中没有出现：{words}。"
+NO_NUMBER = "相关段落里没有给出这个数字或时间。"
 EMPTY = "请输入一个问题，例如：重庆提出的“885”工作机制是什么？"
 TRUNCATED = "（问题太长，只按前 {limit} 个字检索。）"
 
@@ -46,6 +48,17 @@ def answer_to_json(answer: Answer) -> dict:
     }
 
 
+def not_found_lines(answer: Answer) -> list[str]:
+    """Why nothing is quoted, in words a user can act on."""
+    lines = [NOT_FOUND]
+    if answer.status == "no_number":
+        lines.append(NO_NUMBER)
+    elif answer.unknown:
+        lines.append(UNKNOWN_WORDS.format(words="、".join(f"“{w}”" for w in answer.unknown[:5])))
+    lines.append(NOT_FOUND_HINT)
+    return lines
+
+
 def answer_to_text(answer: Answer, *, color: bool = False, max_sources: int = 3) -> str:
     """A console answer: the answering sentences, the citation, the paragraph, more sources."""
     open_mark, close_mark = (BOLD_RED, RESET) if color else PLAIN_MARKS
@@ -58,7 +71,7 @@ def answer_to_text(answer: Answer, *, color: bool = False, max_sources: int = 3)
         lines.append(EMPTY)
         return "\n".join(lines)
     if not answer.answered:
-        lines += [NOT_FOUND, NOT_FOUND_HINT]
+        lines += not_found_lines(answer)
         return "\n".join(lines)
 
     best = answer.hits[0]

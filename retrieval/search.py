@@ -40,6 +40,7 @@ class Answer:
     status: str = "answered"
     tokens: list[str] = field(default_factory=list)
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS
+    unknown: list[str] = field(default_factory=list)  # question words no document uses
 
 
 class SearchEngine:
@@ -66,9 +67,10 @@ class SearchEngine:
         if not tokens:
             return Answer(question, False, status="empty", truncated=truncated)
 
+        unknown = [t for t in dict.fromkeys(tokens) if t not in self.model.vocabulary]
         hits = self._rank(tokens, max(1, top_k))
         if not hits:
-            return Answer(question, False, status="no_match", tokens=tokens, truncated=truncated)
+            return Answer(question, False, status="no_match", tokens=tokens, truncated=truncated, unknown=unknown)
         best = hits[0]
         decision = relevance.decide(
             question,
@@ -77,7 +79,10 @@ class SearchEngine:
             best.snippet.highlights,
             relevance.unknown_places(tokens, self.model.vocabulary),
         )
-        return Answer(question, decision.answered, hits, status=decision.reason, tokens=tokens, truncated=truncated)
+        return Answer(
+            question, decision.answered, hits,
+            status=decision.reason, tokens=tokens, truncated=truncated, unknown=unknown,
+        )
 
     def _rank(self, tokens: list[str], top_k: int) -> list[Hit]:
         terms, ids, _ = self.model.query_terms(tokens)

@@ -1,0 +1,77 @@
+"""The one analyzer: normalisation, segmentation, filtering and the corpus's own terms."""
+
+import pytest
+
+from retrieval import Analyzer, tokenize
+from retrieval.analyzer import corpus_terms, normalize, stopwords
+
+
+def test_traditional_characters_meet_simplified():
+    assert tokenize("重慶的黨建引領") == tokenize("重庆的党建引领") == ["重庆", "党建", "引领"]
+
+
+def test_full_width_and_case_are_folded():
+    assert tokenize("ＡＢＣ公司的８８５工作机制") == ["abc", "公司", "885", "工作", "机制"]
+
+
+def test_punctuation_and_stopwords_are_dropped():
+    tokens = tokenize("请问，重庆的“885”工作机制是什么？！")
+    assert tokens == ["重庆", "885", "工作", "机制"]
+    assert {"的", "是", "什么", "请问"} <= stopwords()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "？！，。", "\x00\x07\x1b", "的 是 什么"])
+def test_nothing_to_search_for(text):
+    assert tokenize(text) == []
+
+
+def test_control_characters_do_not_glue_words():
+    assert tokenize("重庆\x00党建") == ["重庆", "党建"]
+
+
+def test_coined_terms_of_the_bundled_corpus_stay_whole():
+    for term in ("八张报表", "渝快办", "一网统管", "三改攻坚一盘活"):
+        assert tokenize(term) == [term]
+
+
+def test_without_the_corpus_terms_jieba_cuts_them_apart():
+    # Shows the corpus dictionary is what keeps them whole.
+    assert Analyzer([]).tokenize("八张报表") != ["八张报表"]
+
+
+def test_corpus_terms_come_from_quotes_and_short_headings():
+    texts = [
+        "重庆提出“八张报表”和「渝快辦」，还有“民有所呼、我有所行”。",
+        "这是一个很长的引号“这一段话太长了不能算作一个词语”。",
+        "“2024”",
+        "数字鸿沟",  # a short heading
+    ]
+    terms = corpus_terms(texts)
+    assert "八张报表" in terms
+    assert "渝快办" in terms  # normalised to simplified
+    assert "数字鸿沟" in terms
+    assert not any("、" in t for t in terms)
+    assert "2024" not in terms
+    assert all(2 <= len(t) <= 8 for t in terms)
+
+
+def test_analyzers_do_not_share_a_dictionary():
+    with_term = Analyzer(["某某新词"])
+    without = Analyzer([])
+    assert with_term.tokenize("某某新词") == ["某某新词"]
+    assert without.tokenize("某某新词") != ["某某新词"]
+
+
+def test_spans_point_into_the_original_text():
+    text = "重慶的「八張報表」ＡＢＣ"
+    spans = Analyzer(["八张报表"]).tokenize_spans(text)
+    assert [(token, text[start:end]) for token, start, end in spans] == [
+        ("重庆", "重慶"),
+        ("八张报表", "八張報表"),
+        ("abc", "ＡＢＣ"),
+    ]
+
+
+def test_normalize_is_idempotent():
+    text = "重慶ＡＢＣ的「黨建」"
+    assert normalize(normalize(text)) == normalize(text) == "重庆abc的「党建」"
