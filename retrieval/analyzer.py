@@ -132,8 +132,12 @@ class Analyzer:
     coined terms never share (and corrupt) one global dictionary.
     """
 
-    def __init__(self, terms: Iterable[str] = (), *, hmm: bool = True, search_mode: bool = False):
+    # Bump when tokenization changes in a way that makes saved indexes stale.
+    VERSION = 1
+
+    def __init__(self, terms: Iterable[str] = (), *, hmm: bool = True, search_mode: bool = True):
         self.terms = tuple(sorted(set(terms)))
+        self._term_set = frozenset(self.terms)
         self.hmm = hmm
         self.search_mode = search_mode
         self._tokenizer = jieba.Tokenizer()
@@ -153,16 +157,15 @@ class Analyzer:
 
     @property
     def config(self) -> dict:
-        return {"hmm": self.hmm, "search_mode": self.search_mode, "terms": list(self.terms)}
+        """Everything needed to rebuild this analyzer exactly (saved with an index)."""
+        return {"version": self.VERSION, "hmm": self.hmm, "search_mode": self.search_mode, "terms": list(self.terms)}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Analyzer":
+        return cls(config["terms"], hmm=config["hmm"], search_mode=config["search_mode"])
 
     def tokenize(self, text: str) -> list[str]:
-        self._ensure_ready()
-        text = normalize(text)
-        if self.search_mode:
-            words = self._tokenizer.lcut_for_search(text, HMM=self.hmm)
-        else:
-            words = self._tokenizer.lcut(text, HMM=self.hmm)
-        return [w for w in (word.strip() for word in words) if is_content_token(w)]
+        return [word for word, _, _ in self._segment(normalize(text))]
 
     def tokenize_spans(self, text: str) -> list[tuple[str, int, int]]:
         """Content tokens with their (start, end) in the original ``text``.
@@ -170,16 +173,29 @@ class Analyzer:
         Used to mark matched words; normalisation can change lengths, so the
         offsets are mapped back character by character.
         """
-        self._ensure_ready()
         normalized, origin = _normalize_with_origin(text)
-        spans = []
-        mode = "search" if self.search_mode else "default"
-        for word, start, end in self._tokenizer.tokenize(normalized, mode=mode, HMM=self.hmm):
-            word = word.strip()
-            if not is_content_token(word):
-                continue
-            spans.append((word, origin[start], origin[end - 1] + 1))
-        return spans
+        return [(word, origin[start], origin[end - 1] + 1) for word, start, end in self._segment(normalized)]
+
+    def _segment(self, normalized: str) -> list[tuple[str, int, int]]:
+        """jieba's words with offsets; in search mode also their known sub-words.
+
+        Search mode is jieba's own (2- and 3-character dictionary words inside
+        longer words, so 国有企业 also yields 国有 and 企业), except that the
+        corpus's coined terms are never taken apart: “八张报表” is one token.
+        """
+        self._ensure_ready()
+        known = self._tokenizer.FREQ
+        coined = self._term_set
+        out: list[tuple[str, int, int]] = []
+        for word, start, end in self._tokenizer.tokenize(normalized, HMM=self.hmm):
+            if self.search_mode and len(word) > 2 and word not in coined:
+                for size in (2, 3):
+                    for i in range(len(word) - size + 1):
+                        gram = word[i:i + size]
+                        if size < len(word) and known.get(gram):
+                            out.append((gram, start + i, start + i + size))
+            out.append((word, start, end))
+        return [(w.strip(), s, e) for w, s, e in out if is_content_token(w.strip())]
 
 
 def _normalize_with_origin(text: str) -> tuple[str, list[int]]:

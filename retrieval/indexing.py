@@ -18,8 +18,6 @@ from retrieval.store import fingerprint, load_index, read_fingerprint, save_inde
 # Reports progress as (stage, done, total).
 Progress = Callable[[str, int, int], None]
 
-ANALYZER_HMM = True
-
 
 @dataclass
 class IndexReport:
@@ -32,11 +30,12 @@ class IndexReport:
 
 
 def _settings() -> dict:
+    analyzer = Analyzer().config
+    del analyzer["terms"]  # derived from the corpus, which the fingerprint hashes anyway
     return {
         "max_paragraph_chars": MAX_PARAGRAPH_CHARS,
         "min_paragraph_chars": MIN_PARAGRAPH_CHARS,
-        "hmm": ANALYZER_HMM,
-        "analyzer": 1,
+        "analyzer": analyzer,
     }
 
 
@@ -60,7 +59,7 @@ def open_engine(
 
     if index_path is not None and not force and read_fingerprint(index_path) == key:
         meta, model, chunks = load_index(index_path)
-        engine = SearchEngine(chunks, Analyzer(meta["terms"], hmm=ANALYZER_HMM), model)
+        engine = SearchEngine(chunks, Analyzer.from_config(meta["analyzer"]), model)
         report = IndexReport(
             documents=len({c.doc_id for c in chunks}),
             chunks=len(chunks),
@@ -74,7 +73,7 @@ def open_engine(
     loaded = load_corpus(paths)
     chunks = chunk_documents(loaded.documents)
     terms = corpus_terms(texts_for_terms(loaded.documents, chunks))
-    analyzer = Analyzer(terms, hmm=ANALYZER_HMM)
+    analyzer = Analyzer(terms)
     token_lists = []
     for done, chunk in enumerate(chunks, start=1):
         token_lists.append(analyzer.tokenize(chunk.text))
@@ -83,7 +82,7 @@ def open_engine(
     model = build_model(token_lists)
     engine = SearchEngine(chunks, analyzer, model)
     if index_path is not None:
-        save_index(index_path, fingerprint=key, model=model, chunks=chunks, terms=terms)
+        save_index(index_path, fingerprint=key, model=model, chunks=chunks, analyzer=analyzer.config)
     report = IndexReport(
         documents=len(loaded.documents),
         chunks=len(chunks),

@@ -28,11 +28,14 @@ class Snippet:
 
 
 def highlight_spans(analyzer: Analyzer, text: str, query_terms: set[str]) -> list[tuple[int, int]]:
-    """Spans of ``text`` whose tokens are query terms; touching spans are merged."""
+    """Spans of ``text`` whose tokens are query terms; touching spans are merged.
+
+    Search-mode segmentation yields overlapping sub-words (工作, 机制,
+    工作机制), hence the sort before merging.
+    """
     spans: list[tuple[int, int]] = []
-    for token, start, end in analyzer.tokenize_spans(text):
-        if token not in query_terms:
-            continue
+    matched = sorted((start, end) for token, start, end in analyzer.tokenize_spans(text) if token in query_terms)
+    for start, end in matched:
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:

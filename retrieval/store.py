@@ -4,7 +4,7 @@ Layout of ``DIR``::
 
     CURRENT                 name of the live build (replaced atomically)
     build-<fingerprint>/    one complete build
-        meta.json           format, fingerprint, analyzer terms, BM25 parameters
+        meta.json           format, fingerprint, analyzer config (with coined terms), BM25 parameters
         chunks.jsonl        chunk texts and citation fields, one per line
         vocabulary.json     terms in id order
         *.npy               sparse weights, doc_freq, doc_len, idf (memory-mapped on load)
@@ -53,7 +53,7 @@ def fingerprint(files: list[tuple[str, Path]], settings: dict) -> str:
     return digest.hexdigest()[:32]
 
 
-def save_index(index_dir: Path, *, fingerprint: str, model: BM25Model, chunks: list[Chunk], terms: list[str]) -> Path:
+def save_index(index_dir: Path, *, fingerprint: str, model: BM25Model, chunks: list[Chunk], analyzer: dict) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=index_dir))
@@ -74,7 +74,7 @@ def save_index(index_dir: Path, *, fingerprint: str, model: BM25Model, chunks: l
         meta = {
             "format": FORMAT_VERSION,
             "fingerprint": fingerprint,
-            "terms": terms,
+            "analyzer": analyzer,
             "k1": model.k1,
             "b": model.b,
             "epsilon": model.epsilon,
