@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.documents import Document
+from retrieval.documents import Document, split_lines
 from retrieval.sentences import SENTENCE_END, ends_sentence, sentence_spans
 
 MAX_HEADING_CHARS = 40
@@ -89,8 +89,9 @@ class _Paragraph:
 
 
 def _join(left: str, right: str) -> str:
-    """Glue two pieces of one paragraph: no space in Chinese, one between Latin words."""
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+    """Glue two pieces of one paragraph: no space in Chinese, one in Latin text
+    ("dog," + "and" → "dog, and")."""
+    if left and right and left[-1].isascii() and not left[-1].isspace() and right[0].isascii() and right[0].isalnum():
         return f"{left} {right}"
     return left + right
 
@@ -137,7 +138,7 @@ def chunk_documents(docs, **options) -> list[Chunk]:
 def _lines(doc: Document):
     """(stripped text, start, end, file line) for every line of the document."""
     offset = 0
-    for index, raw in enumerate(doc.text.splitlines(keepends=True)):
+    for index, raw in enumerate(split_lines(doc.text)):
         content = raw.rstrip("\r\n")
         left = len(content) - len(content.lstrip())
         stripped = content.strip()

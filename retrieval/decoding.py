@@ -9,6 +9,7 @@ accepts many byte strings that are not really Chinese text.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -41,15 +42,29 @@ def decode_bytes(data: bytes) -> DecodedText:
         if data.startswith(bom):
             return _checked(_strict(data, encoding), encoding)
 
-    text = _strict(data, "utf-8")
-    if text is not None:
-        return _checked(text, "utf-8")
+    ascii_utf16 = _ascii_heavy_utf16(data)
+    if ascii_utf16 is not None:
+        return _checked(_strict(data, ascii_utf16), ascii_utf16)
 
-    utf16 = _guess_bomless_utf16(data)
-    if utf16 is not None:
-        return _checked(_strict(data, utf16), utf16)
+    if b"\0" not in data:
+        text = _strict(data, "utf-8")
+        if text is not None:
+            return _checked(text, "utf-8")
 
-    return _checked(_strict(data, "gb18030"), "gb18030")
+    # GBK and BOM-less UTF-16 both accept many byte strings; keep the reading
+    # that looks most like Chinese text (GB18030 first: it wins ties).
+    readings = [(enc, text) for enc in ("gb18030", "utf-16-le", "utf-16-be")
+                if (text := _strict(data, enc)) is not None]
+    if readings:
+        encoding, text = max(readings, key=lambda reading: _plausibility(reading[1]))
+        if _plausibility(text) >= _MIN_PLAUSIBILITY:
+            return _checked(text, encoding)
+    if b"\0" in data:
+        raise DecodeError("looks like a binary file, not text (it contains NUL bytes)")
+    return _checked(None, "")
+
+
+_MIN_PLAUSIBILITY = 0.9
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -59,29 +74,48 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def _guess_bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 text of mostly ASCII or CJK shows NULs in one byte column only."""
+def _ascii_heavy_utf16(data: bytes) -> str | None:
+    """UTF-16 without a BOM whose text is largely ASCII: every ASCII character
+    puts a NUL in the same byte column, which UTF-8 and GBK never contain."""
     if len(data) < 4 or len(data) % 2:
         return None
+    half = len(data) // 2
     even_nuls = data[0::2].count(0)
     odd_nuls = data[1::2].count(0)
-    half = len(data) // 2
-    # ASCII-heavy text: high bytes are NUL. CJK-heavy text has few NULs, so it
-    # is only recognised if it decodes cleanly into mostly CJK characters.
-    if odd_nuls > half * 0.3 and even_nuls < half * 0.05:
+    if odd_nuls > half * 0.2 and even_nuls < half * 0.05:
         return "utf-16-le"
-    if even_nuls > half * 0.3 and odd_nuls < half * 0.05:
+    if even_nuls > half * 0.2 and odd_nuls < half * 0.05:
         return "utf-16-be"
-    for encoding in ("utf-16-le", "utf-16-be"):
-        text = _strict(data, encoding)
-        if text and _cjk_share(text) > 0.6:
-            return encoding
     return None
 
 
-def _cjk_share(text: str) -> float:
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f")
-    return cjk / max(1, len(text))
+def _plausibility(text: str) -> float:
+    """Share of characters that are not a sign of a wrong decoding.
+
+    Reading GBK bytes as UTF-16 (or the reverse) scatters characters over
+    Hangul, Yi, private-use and presentation-form blocks and unassigned code
+    points; a right reading almost never lands there.
+    """
+    if not text:
+        return 1.0
+    odd = sum(1 for ch in text if _unlikely(ch))
+    return 1 - odd / len(text)
+
+
+_UNLIKELY_BLOCKS = (
+    (0xA000, 0xABFF),  # Yi, Lisu, Vai and other rare scripts
+    (0xAC00, 0xD7FF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFB00, 0xFEFE),  # presentation forms
+)
+
+
+def _unlikely(ch: str) -> bool:
+    code = ord(ch)
+    if any(low <= code <= high for low, high in _UNLIKELY_BLOCKS):
+        return True
+    category = unicodedata.category(ch)
+    return category in ("Co", "Cn", "Cs") or (category == "Cc" and ch not in "\t\n\r\f")
 
 
 def _checked(text: str | None, encoding: str) -> DecodedText:

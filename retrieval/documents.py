@@ -95,7 +95,9 @@ def _unsupported(path: Path) -> str:
 
 
 def _walk(root: Path) -> Iterator[CorpusFile]:
-    base = root.resolve().parent
+    # Cited as "<folder name>/<path inside it>": a symlink is cited where it
+    # stands, not where it points.
+    prefix = Path(root.resolve().name)
     ignore = _ignore_patterns(root)
     for path in sorted(root.rglob("*")):
         rel_to_root = path.relative_to(root).as_posix()
@@ -105,7 +107,7 @@ def _walk(root: Path) -> Iterator[CorpusFile]:
             continue
         if _ignored(rel_to_root, ignore):
             continue
-        yield CorpusFile(path, path.resolve().relative_to(base).as_posix())
+        yield CorpusFile(path, (prefix / rel_to_root).as_posix())
 
 
 def _ignore_patterns(root: Path) -> list[str]:
@@ -227,7 +229,7 @@ def _split_front_matter(text: str) -> tuple[dict, int, int]:
     """Return (metadata, offset of the body, line number of the body)."""
     if not (text.startswith("---\n") or text.startswith("---\r\n")):
         return {}, 0, 1
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     offset = len(lines[0])
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
@@ -275,10 +277,23 @@ def _title_from_body(text: str, offset: int, line_no: int, markdown: bool) -> tu
     return "", offset, line_no, text[offset:]
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split on "\n" only, so that line numbers
+    match an editor's (str.splitlines also breaks at form feeds and U+2028)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
 def parse_jsonl(text: str, source_path: str) -> tuple[list[Document], list[Problem]]:
     documents: list[Document] = []
     problems: list[Problem] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: json.dumps leaves U+2028 and U+0085 unescaped, and
+    # str.splitlines() would cut records there.
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         try:
@@ -309,8 +324,8 @@ def _jsonl_record_error(record: object) -> str | None:
         return "each line must be a JSON object with 'id' and 'text'"
     if "id" not in record or record["id"] in (None, ""):
         return "missing 'id'"
-    if not isinstance(record["id"], (str, int)):
-        return "'id' must be a string or a number"
+    if isinstance(record["id"], bool) or not isinstance(record["id"], (str, int)):
+        return "'id' must be a string or an integer"
     if not isinstance(record.get("text"), str):
         return "missing 'text' (a string)"
     for key in _METADATA_KEYS:
