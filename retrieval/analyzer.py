@@ -125,6 +125,15 @@ def corpus_terms(texts: Iterable[str]) -> list[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's dictionary, loaded once per process (about a second) and then
+    copied into each analyzer (a few milliseconds)."""
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base.FREQ, base.total
+
+
 class Analyzer:
     """jieba with the corpus's terms, plus normalisation and filtering.
 
@@ -150,7 +159,11 @@ class Analyzer:
             return
         with self._lock:
             if not self._ready:
-                self._tokenizer.initialize()
+                freq, total = _base_dictionary()
+                # A private copy: add_word below must not leak into other analyzers.
+                self._tokenizer.FREQ = dict(freq)
+                self._tokenizer.total = total
+                self._tokenizer.initialized = True
                 for term in self.terms:
                     self._tokenizer.add_word(term)
                 self._ready = True
