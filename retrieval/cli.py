@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # an unwritable index folder, a full disk …
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 
@@ -102,8 +106,8 @@ def _utf8_stdio() -> None:
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
 
 
-def _open(args, *, quiet: bool = False):
-    progress = None if quiet else _progress_printer()
+def _open(args, *, quiet: bool = False, always_progress: bool = False):
+    progress = None if quiet else _progress_printer(always=always_progress)
     engine, report = open_engine(args.corpus, args.index, progress=progress, force=getattr(args, "force", False))
     for problem in report.problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
@@ -114,9 +118,11 @@ def _open(args, *, quiet: bool = False):
     return engine, report
 
 
-def _progress_printer():
+def _progress_printer(*, always: bool = False):
+    """A tqdm bar per stage on a terminal; plain lines every 10% elsewhere
+    (``always``), so logs of long indexing runs show it is alive."""
     if not sys.stderr.isatty():
-        return None
+        return _plain_progress() if always else None
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
@@ -128,6 +134,18 @@ def _progress_printer():
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
+
+    return update
+
+
+def _plain_progress():
+    last_tenth: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth != last_tenth.get(stage):
+            last_tenth[stage] = tenth
+            print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)
 
     return update
 
@@ -158,7 +176,7 @@ def _stdin_lines():
 
 
 def cmd_index(args) -> int:
-    _, report = _open(args)
+    _, report = _open(args, always_progress=True)
     how = "unchanged, loaded" if report.loaded_from_disk else "built"
     print(
         f"index {how}: {report.documents} documents, {report.chunks} chunks, "

@@ -130,9 +130,19 @@ def _ignored(relative: str, patterns: list[str]) -> bool:
 
 def load_corpus(paths: Iterable[str | Path]) -> LoadResult:
     files, problems = list_corpus_files(paths)
+    result = read_corpus_files(files)
+    result.problems[:0] = problems
+    return result
+
+
+def read_corpus_files(files: list[CorpusFile], progress=None) -> LoadResult:
+    """Read listed files into documents; ``progress(done, total)`` after each file."""
     documents: list[Document] = []
+    problems: list[Problem] = []
     seen_ids: set[str] = set()
-    for corpus_file in files:
+    for done, corpus_file in enumerate(files, start=1):
+        if progress:
+            progress(done, len(files))
         docs, file_problems = read_file(corpus_file)
         problems.extend(file_problems)
         for doc in docs:

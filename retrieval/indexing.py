@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from retrieval.analyzer import Analyzer, corpus_terms
 from retrieval.bm25 import build_model
 from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
 from retrieval.corpus import default_corpus_paths, texts_for_terms
-from retrieval.documents import Problem, list_corpus_files, load_corpus
+from retrieval.documents import Problem, list_corpus_files, read_corpus_files
 from retrieval.search import SearchEngine
 from retrieval.store import fingerprint, load_index, read_fingerprint, save_index
 
@@ -60,34 +60,45 @@ def open_engine(
     if index_path is not None and not force and read_fingerprint(index_path) == key:
         meta, model, chunks = load_index(index_path)
         engine = SearchEngine(chunks, Analyzer.from_config(meta["analyzer"]), model)
+        # The files' own problems were found when the index was built; say them again.
+        saved_problems = [Problem(**p) for p in meta.get("problems", [])]
         report = IndexReport(
-            documents=len({c.doc_id for c in chunks}),
+            documents=meta.get("n_documents", len({c.doc_id for c in chunks})),
             chunks=len(chunks),
             tokens=int(model.doc_len.sum()),
             loaded_from_disk=True,
-            problems=problems,
+            problems=problems + saved_problems,
         )
         report.seconds = time.perf_counter() - started
         return engine, report
 
-    loaded = load_corpus(paths)
+    step = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
+    loaded = read_corpus_files(files, step("reading files"))
     chunks = chunk_documents(loaded.documents)
     terms = corpus_terms(texts_for_terms(loaded.documents, chunks))
     analyzer = Analyzer(terms)
     token_lists = []
+    report_tokenizing = step("tokenizing")
     for done, chunk in enumerate(chunks, start=1):
         token_lists.append(analyzer.tokenize(chunk.text))
-        if progress and (done % 1000 == 0 or done == len(chunks)):
-            progress("tokenizing", done, len(chunks))
+        if report_tokenizing and (done % 500 == 0 or done == len(chunks)):
+            report_tokenizing(done, len(chunks))
     model = build_model(token_lists)
     engine = SearchEngine(chunks, analyzer, model)
     if index_path is not None:
-        save_index(index_path, fingerprint=key, model=model, chunks=chunks, analyzer=analyzer.config)
+        save_index(
+            index_path,
+            fingerprint=key,
+            model=model,
+            chunks=chunks,
+            analyzer=analyzer.config,
+            extra={"problems": [asdict(p) for p in loaded.problems], "n_documents": len(loaded.documents)},
+        )
     report = IndexReport(
         documents=len(loaded.documents),
         chunks=len(chunks),
         tokens=sum(map(len, token_lists)),
-        problems=loaded.problems,
+        problems=problems + loaded.problems,
     )
     report.seconds = time.perf_counter() - started
     return engine, report

@@ -53,7 +53,15 @@ def fingerprint(files: list[tuple[str, Path]], settings: dict) -> str:
     return digest.hexdigest()[:32]
 
 
-def save_index(index_dir: Path, *, fingerprint: str, model: BM25Model, chunks: list[Chunk], analyzer: dict) -> Path:
+def save_index(
+    index_dir: Path,
+    *,
+    fingerprint: str,
+    model: BM25Model,
+    chunks: list[Chunk],
+    analyzer: dict,
+    extra: dict | None = None,
+) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=index_dir))
@@ -80,6 +88,7 @@ def save_index(index_dir: Path, *, fingerprint: str, model: BM25Model, chunks: l
             "epsilon": model.epsilon,
             "n_chunks": len(chunks),
             "n_terms": len(vocabulary),
+            **(extra or {}),
         }
         _write_text(tmp / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
         build = index_dir / f"build-{fingerprint}"
