@@ -19,14 +19,12 @@ import re
 from dataclasses import dataclass
 
 from retrieval.documents import Document, split_lines
-from retrieval.sentences import SENTENCE_END, ends_sentence, sentence_spans
+from retrieval.sentences import ends_sentence, looks_like_heading, sentence_spans
 
-MAX_HEADING_CHARS = 40
 MIN_PARAGRAPH_CHARS = 12
 MAX_PARAGRAPH_CHARS = 1000
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_NOT_HEADING_END = SENTENCE_END + "，,、：:"
 
 
 @dataclass(frozen=True)
@@ -55,16 +53,6 @@ class Chunk:
             parts.append(self.section)
         parts.append(f"第{self.paragraph}段")
         return " · ".join(parts)
-
-
-def looks_like_heading(line: str) -> bool:
-    """A short line that does not end like a sentence or a clause."""
-    line = line.strip()
-    if not line or len(line) > MAX_HEADING_CHARS:
-        return False
-    if line[-1] in _NOT_HEADING_END or ends_sentence(line):
-        return False
-    return "。" not in line
 
 
 @dataclass

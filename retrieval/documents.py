@@ -16,12 +16,13 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from retrieval.decoding import DecodeError, decode_bytes
+from retrieval.sentences import looks_like_heading
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 JSONL_SUFFIXES = {".jsonl"}
@@ -153,7 +154,7 @@ def read_corpus_files(files: list[CorpusFile], progress=None) -> LoadResult:
                     f"document id {doc.doc_id!r} is used twice; this one is {doc_id!r}",
                     doc.jsonl_line,
                 ))
-                doc = _replace_id(doc, doc_id)
+                doc = replace(doc, doc_id=doc_id)
             seen_ids.add(doc_id)
             documents.append(doc)
     return LoadResult(documents, problems, [f.path for f in files])
@@ -164,12 +165,6 @@ def _unique_id(doc_id: str, seen: set[str]) -> str:
     while candidate in seen:
         candidate, n = f"{doc_id}~{n}", n + 1
     return candidate
-
-
-def _replace_id(doc: Document, doc_id: str) -> Document:
-    from dataclasses import replace
-
-    return replace(doc, doc_id=doc_id)
 
 
 def read_file(corpus_file: CorpusFile) -> tuple[list[Document], list[Problem]]:
@@ -269,8 +264,6 @@ def _title_from_body(text: str, offset: int, line_no: int, markdown: bool) -> tu
     Markdown: a leading ``# Title``. Plain text: a short first line without
     sentence punctuation, the way articles and reports begin.
     """
-    from retrieval.chunking import looks_like_heading
-
     position = offset
     while position < len(text):
         end = text.find("\n", position)

@@ -1,4 +1,4 @@
-"""Sentence boundaries, shared by paragraph repair, long-paragraph splitting and snippets."""
+"""Sentence and heading shapes, shared by paragraph repair, title detection, long-paragraph splitting and snippets."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import re
 # Characters that can end a sentence, and the closers that may trail them
 # (“……。” ends inside the quote).
 SENTENCE_END = "。！？!?；;…"
+MAX_HEADING_CHARS = 40
+_NOT_HEADING_END = SENTENCE_END + "，,、：:"
 CLOSERS = "”’」』）)》】\"'"
 
 _SENTENCE = re.compile(
@@ -56,3 +58,13 @@ def ends_sentence(text: str) -> bool:
 def _wholly_bracketed(text: str) -> bool:
     pairs = {"（": "）", "(": ")", "【": "】", "[": "]"}
     return len(text) > 2 and pairs.get(text[0]) == text[-1]
+
+
+def looks_like_heading(line: str) -> bool:
+    """A short line that does not end like a sentence or a clause."""
+    line = line.strip()
+    if not line or len(line) > MAX_HEADING_CHARS:
+        return False
+    if line[-1] in _NOT_HEADING_END or ends_sentence(line):
+        return False
+    return "。" not in line

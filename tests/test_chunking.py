@@ -489,31 +489,22 @@ def test_jsonl_chunks_have_record_line_and_no_offsets(tmp_path):
     assert chunks[0].source_path == "data.jsonl"
 
 
-def test_chunk_citation_format():
-    full = Chunk(
-        chunk_id="d#p4", doc_id="d", title="标题", author="作者", section="小节",
-        paragraph=4, part=1, text="正文。", source_path="d.md", line=9,
+@pytest.mark.parametrize(
+    "author, section, paragraph, expected",
+    [
+        ("作者", "小节", 4, "《标题》 · 作者 · 小节 · 第4段"),
+        ("", "小节", 2, "《标题》 · 小节 · 第2段"),
+        ("作者", "", 1, "《标题》 · 作者 · 第1段"),
+        ("", "", 3, "《标题》 · 第3段"),
+    ],
+)
+def test_chunk_citation_format(author, section, paragraph, expected):
+    chunk = Chunk(
+        chunk_id=f"d#p{paragraph}", doc_id="d", title="标题", author=author, section=section,
+        paragraph=paragraph, part=1, text="正文。", source_path="d.md", line=1,
         char_start=0, char_end=3,
     )
-    assert full.citation == "《标题》 · 作者 · 小节 · 第4段"
-    no_author = Chunk(
-        chunk_id="d#p2", doc_id="d", title="标题", author="", section="小节",
-        paragraph=2, part=1, text="正文。", source_path="d.md", line=1,
-        char_start=0, char_end=3,
-    )
-    assert no_author.citation == "《标题》 · 小节 · 第2段"
-    no_section = Chunk(
-        chunk_id="d#p1", doc_id="d", title="标题", author="作者", section="",
-        paragraph=1, part=1, text="正文。", source_path="d.md", line=1,
-        char_start=0, char_end=3,
-    )
-    assert no_section.citation == "《标题》 · 作者 · 第1段"
-    bare = Chunk(
-        chunk_id="d#p3.2", doc_id="d", title="标题", author="", section="",
-        paragraph=3, part=2, text="正文。", source_path="d.md", line=1,
-        char_start=None, char_end=None,
-    )
-    assert bare.citation == "《标题》 · 第3段"
+    assert chunk.citation == expected
 
 
 def test_chunk_documents_concatenates_in_order():

@@ -119,18 +119,12 @@ def test_utf16_le_without_bom_ascii_heavy_with_some_chinese():
     assert result.encoding == "utf-16-le"
 
 
-def test_utf16_le_without_bom_cjk_heavy():
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_cjk_heavy(encoding):
     text = ZH * 3 + "。"
-    result = decode_bytes(text.encode("utf-16-le"))
+    result = decode_bytes(text.encode(encoding))
     assert result.text == text
-    assert result.encoding == "utf-16-le"
-
-
-def test_utf16_be_without_bom_cjk_heavy():
-    text = ZH * 3 + "。"
-    result = decode_bytes(text.encode("utf-16-be"))
-    assert result.text == text
-    assert result.encoding == "utf-16-be"
+    assert result.encoding == encoding
 
 
 # ------------------------------------------------------------------ not text
