@@ -152,6 +152,8 @@ def _plain_progress():
 
 def cmd_ask(args) -> int:
     engine, _ = _open(args, quiet=args.json)
+    if args.question is None and sys.stdin.isatty():
+        print("Reading questions from standard input, one per line (Ctrl-D to end).", file=sys.stderr)
     questions = [args.question] if args.question is not None else _stdin_lines()
     first = True
     for question in questions:
