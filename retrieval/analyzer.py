@@ -142,13 +142,21 @@ class Analyzer:
     """
 
     # Bump when tokenization changes in a way that makes saved indexes stale.
-    VERSION = 1
+    VERSION = 2
 
-    def __init__(self, terms: Iterable[str] = (), *, hmm: bool = True, search_mode: bool = True):
+    def __init__(
+        self,
+        terms: Iterable[str] = (),
+        *,
+        hmm: bool = True,
+        search_mode: bool = True,
+        word_pairs: bool = True,
+    ):
         self.terms = tuple(sorted(set(terms)))
         self._term_set = frozenset(self.terms)
         self.hmm = hmm
         self.search_mode = search_mode
+        self.word_pairs = word_pairs
         self._tokenizer = jieba.Tokenizer()
         self._lock = threading.Lock()
         self._ready = False
@@ -171,26 +179,43 @@ class Analyzer:
     @property
     def config(self) -> dict:
         """Everything needed to rebuild this analyzer exactly (saved with an index)."""
-        return {"version": self.VERSION, "hmm": self.hmm, "search_mode": self.search_mode, "terms": list(self.terms)}
+        return {
+            "version": self.VERSION,
+            "hmm": self.hmm,
+            "search_mode": self.search_mode,
+            "word_pairs": self.word_pairs,
+            "terms": list(self.terms),
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> "Analyzer":
-        return cls(config["terms"], hmm=config["hmm"], search_mode=config["search_mode"])
+        return cls(
+            config["terms"],
+            hmm=config["hmm"],
+            search_mode=config["search_mode"],
+            word_pairs=config.get("word_pairs", False),
+        )
 
     def tokenize(self, text: str) -> list[str]:
-        return [word for word, _, _ in self._segment(normalize(text))]
+        """Words (and their sub-words), then the pairs of neighbouring words."""
+        words = self._segment(normalize(text))
+        tokens = [word for word, _, _, _ in words]
+        if self.word_pairs:
+            tokens.extend(_pairs(words))
+        return tokens
 
     def tokenize_spans(self, text: str) -> list[tuple[str, int, int]]:
-        """Content tokens with their (start, end) in the original ``text``.
+        """Word tokens with their (start, end) in the original ``text``.
 
         Used to mark matched words; normalisation can change lengths, so the
         offsets are mapped back character by character.
         """
         normalized, origin = _normalize_with_origin(text)
-        return [(word, origin[start], origin[end - 1] + 1) for word, start, end in self._segment(normalized)]
+        return [(word, origin[start], origin[end - 1] + 1) for word, start, end, _ in self._segment(normalized)]
 
-    def _segment(self, normalized: str) -> list[tuple[str, int, int]]:
-        """jieba's words with offsets; in search mode also their known sub-words.
+    def _segment(self, normalized: str) -> list[tuple[str, int, int, int]]:
+        """Content words as (word, start, end, clause); ``clause`` is -1 for a
+        search-mode sub-word, else the number of the sentence it stands in.
 
         Search mode is jieba's own (2- and 3-character dictionary words inside
         longer words, so 国有企业 also yields 国有 and 企业), except that the
@@ -199,16 +224,46 @@ class Analyzer:
         self._ensure_ready()
         known = self._tokenizer.FREQ
         coined = self._term_set
-        out: list[tuple[str, int, int]] = []
+        out: list[tuple[str, int, int, int]] = []
+        sentence = 0
         for word, start, end in self._tokenizer.tokenize(normalized, HMM=self.hmm):
+            if any(ch in _PAIR_BREAKS for ch in word):
+                sentence += 1
+                continue
             if self.search_mode and len(word) > 2 and word not in coined:
                 for size in (2, 3):
                     for i in range(len(word) - size + 1):
                         gram = word[i:i + size]
-                        if size < len(word) and known.get(gram):
-                            out.append((gram, start + i, start + i + size))
-            out.append((word, start, end))
-        return [(w.strip(), s, e) for w, s, e in out if is_content_token(w.strip())]
+                        if size < len(word) and known.get(gram) and is_content_token(gram):
+                            out.append((gram, start + i, start + i + size, -1))
+            word = word.strip()
+            if is_content_token(word):
+                out.append((word, start, end, sentence))
+        return out
+
+
+# Word pairs do not reach across these: the words on either side belong to
+# different sentences.
+_PAIR_BREAKS = frozenset("。！？!?；;\n")
+PAIR_SEPARATOR = " "
+
+
+def _pairs(words: list[tuple[str, int, int, int]]) -> list[str]:
+    """Neighbouring words of one sentence, stopwords and punctuation skipped.
+
+    A pair like “创新 党建” rewards a passage that says the words together,
+    the way the question does, over one that merely contains both.
+    """
+    main = [(word, sentence) for word, _, _, sentence in words if sentence >= 0]
+    return [
+        f"{first}{PAIR_SEPARATOR}{second}"
+        for (first, s1), (second, s2) in zip(main, main[1:])
+        if s1 == s2
+    ]
+
+
+def is_word_pair(token: str) -> bool:
+    return PAIR_SEPARATOR in token
 
 
 def _normalize_with_origin(text: str) -> tuple[str, list[int]]:

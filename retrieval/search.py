@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from retrieval import relevance
-from retrieval.analyzer import Analyzer
+from retrieval.analyzer import Analyzer, is_word_pair
 from retrieval.bm25 import BM25Model, build_model
 from retrieval.chunking import Chunk
 from retrieval.snippets import Snippet, best_snippet
@@ -67,8 +67,10 @@ class SearchEngine:
         if not tokens:
             return Answer(question, False, status="empty", truncated=truncated)
 
-        unknown = [t for t in dict.fromkeys(tokens) if t not in self.model.vocabulary]
-        hits = self._rank(tokens, max(1, top_k))
+        # Word pairs score in BM25; coverage, snippets and hints go by words.
+        words = [t for t in tokens if not is_word_pair(t)]
+        unknown = [t for t in dict.fromkeys(words) if t not in self.model.vocabulary]
+        hits = self._rank(tokens, words, max(1, top_k))
         if not hits:
             return Answer(question, False, status="no_match", tokens=tokens, truncated=truncated, unknown=unknown)
         best = hits[0]
@@ -77,14 +79,14 @@ class SearchEngine:
             best.coverage,
             best.snippet.text,
             best.snippet.highlights,
-            relevance.unknown_places(tokens, self.model.vocabulary),
+            relevance.unknown_places(words, self.model.vocabulary),
         )
         return Answer(
             question, decision.answered, hits,
             status=decision.reason, tokens=tokens, truncated=truncated, unknown=unknown,
         )
 
-    def _rank(self, tokens: list[str], top_k: int) -> list[Hit]:
+    def _rank(self, tokens: list[str], words: list[str], top_k: int) -> list[Hit]:
         terms, ids, _ = self.model.query_terms(tokens)
         if not terms:
             return []
@@ -98,7 +100,7 @@ class SearchEngine:
         ranking = self.model.scores(tokens, self._positive_idf) if self.model.degenerate else okapi
         top = candidates[np.lexsort((candidates, -ranking[candidates]))][:top_k]
 
-        weights = relevance.term_weights(tokens, self.model.vocabulary, self._positive_idf, self.model.n_docs)
+        weights = relevance.term_weights(words, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         present = rows[:, top].toarray() > 0
         hits = []
         for rank, (column, index) in enumerate(zip(range(len(top)), top.tolist()), start=1):

@@ -3,19 +3,24 @@
 import pytest
 
 from retrieval import Analyzer, tokenize
-from retrieval.analyzer import corpus_terms, normalize, stopwords
+from retrieval.analyzer import corpus_terms, is_word_pair, normalize, stopwords
+
+
+def words(tokens):
+    return [t for t in tokens if not is_word_pair(t)]
 
 
 def test_traditional_characters_meet_simplified():
-    assert tokenize("重慶的黨建引領") == tokenize("重庆的党建引领") == ["重庆", "党建", "引领"]
+    assert tokenize("重慶的黨建引領") == tokenize("重庆的党建引领")
+    assert words(tokenize("重慶的黨建引領")) == ["重庆", "党建", "引领"]
 
 
 def test_full_width_and_case_are_folded():
-    assert tokenize("ＡＢＣ公司的８８５工作机制") == ["abc", "公司", "885", "工作", "机制"]
+    assert words(tokenize("ＡＢＣ公司的８８５工作机制")) == ["abc", "公司", "885", "工作", "机制"]
 
 
 def test_punctuation_and_stopwords_are_dropped():
-    tokens = tokenize("请问，重庆的“885”工作机制是什么？！")
+    tokens = words(tokenize("请问，重庆的“885”工作机制是什么？！"))
     assert tokens == ["重庆", "885", "工作", "机制"]
     assert {"的", "是", "什么", "请问"} <= stopwords()
 
@@ -26,7 +31,7 @@ def test_nothing_to_search_for(text):
 
 
 def test_control_characters_do_not_glue_words():
-    assert tokenize("重庆\x00党建") == ["重庆", "党建"]
+    assert words(tokenize("重庆\x00党建")) == ["重庆", "党建"]
 
 
 def test_coined_terms_of_the_bundled_corpus_stay_whole():
@@ -75,3 +80,21 @@ def test_spans_point_into_the_original_text():
 def test_normalize_is_idempotent():
     text = "重慶ＡＢＣ的「黨建」"
     assert normalize(normalize(text)) == normalize(text) == "重庆abc的「党建」"
+
+
+def test_search_mode_adds_the_known_words_inside_long_words():
+    tokens = tokenize("国有企业改革")
+    assert {"国有", "企业", "国有企业", "改革"} <= set(tokens)
+
+
+def test_neighbouring_words_of_a_sentence_are_paired():
+    tokens = tokenize("创新“党建+”工作模式。推动党建")
+    pairs = [t for t in tokens if is_word_pair(t)]
+    # stopwords and punctuation are skipped over, sentence ends are not
+    assert pairs == ["创新 党建", "党建 工作", "工作 模式", "推动 党建"]
+    assert "模式 推动" not in tokens
+
+
+def test_sub_words_are_not_paired():
+    pairs = [t for t in tokenize("国有企业改革") if is_word_pair(t)]
+    assert pairs == ["国有企业 改革"]
