@@ -29,7 +29,7 @@ MIN_COVERAGE = 0.4
 UNKNOWN_WORD_WEIGHT = 0.75
 
 _QUANTITY_QUESTION = re.compile(
-    r"多少|几(?:个|年|月|天|次|家|种|项|条|位|名|岁|成|倍|万|亿|座|所|张|件|届|批)"
+    r"多少|(?<!哪)几(?:个|年|月|天|次|家|种|项|条|位|名|岁|成|倍|万|亿|座|所|张|件|届|批)"
     r"|哪一?年|何年|什么时候|何时|多久|多长时间|how (?:many|much)|\bwhen\b",
     re.IGNORECASE,
 )
