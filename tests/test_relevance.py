@@ -1,0 +1,65 @@
+"""The answer/decline decision, piece by piece."""
+
+import numpy as np
+import pytest
+
+from retrieval import relevance
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("重庆有多少人口？", True),
+        ("这项政策是哪一年开始的？", True),
+        ("全国有几个农家书屋？", True),
+        ("How many people live there?", True),
+        ("国企基层党组织需要提升哪几种能力？", False),  # which kinds: a list
+        ("“八张报表”涉及哪些领域？", False),
+        ("数字鸿沟", False),
+    ],
+)
+def test_quantity_questions(question, expected):
+    assert relevance.asks_for_quantity(question) is expected
+
+
+def test_a_number_the_question_brought_itself_does_not_count():
+    snippet = "“八张报表”涉及经济、政治等领域。"
+    highlight = (snippet.index("八张报表"), snippet.index("八张报表") + 4)
+    assert not relevance.has_new_number(snippet, [highlight])
+    assert relevance.has_new_number("为村民搭建24小时不间断的服务。", [])
+    assert relevance.has_new_number("推动五项机制落实。", [])
+
+
+def test_unknown_names_weigh_more_than_unknown_everyday_words():
+    vocabulary = {"城市": 0, "治理": 1}
+    idf = np.array([0.5, 0.7])
+    weights = relevance.term_weights(["上海", "城市", "治理", "以后"], vocabulary, idf, n_docs=24)
+    assert weights["城市"] == 0.5 and weights["治理"] == 0.7
+    assert weights["以后"] == relevance.UNKNOWN_WORD_WEIGHT
+    assert weights["上海"] > 3 * weights["以后"]
+
+
+def test_unknown_places_are_found():
+    assert relevance.unknown_places(["深圳", "数字化", "重庆"], {"数字化": 0, "重庆": 1}) == ["深圳"]
+
+
+def test_coverage_is_the_found_share_of_the_weight():
+    weights = {"a": 3.0, "b": 1.0}
+    assert relevance.coverage(weights, {"a"}) == pytest.approx(0.75)
+    assert relevance.coverage(weights, set()) == 0.0
+    assert relevance.coverage({}, {"a"}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "question, coverage, snippet, places, answered, reason",
+    [
+        ("八张报表", 1.0, "“八张报表”涉及经济。", [], True, "answered"),
+        ("上海的治理", 0.9, "城市治理。", ["上海"], False, "unknown_place"),
+        ("城市治理", relevance.MIN_COVERAGE - 0.01, "城市治理。", [], False, "low_coverage"),
+        ("重庆有多少人口", 1.0, "重庆人口聚集度高。", [], False, "no_number"),
+        ("重庆有多少人口", 1.0, "重庆有3000万人口。", [], True, "answered"),
+    ],
+)
+def test_decide(question, coverage, snippet, places, answered, reason):
+    decision = relevance.decide(question, coverage, snippet, [], places)
+    assert (decision.answered, decision.reason) == (answered, reason)
