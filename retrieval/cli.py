@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from retrieval.analyzer import tokenize
+from retrieval.analyzer import Analyzer, tokenize
 from retrieval.chunking import chunk_documents
 from retrieval.corpus import default_corpus_paths
 from retrieval.documents import load_corpus
@@ -70,7 +70,42 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="interactive console: a question in, a cited answer out")
     corpus_options(chat)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="retrieval quality on a SQuAD-format QA set (each paragraph a document)",
+        epilog=EVAL_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument("dataset", type=Path, help="SQuAD-format JSON (CMRC 2018, DRCD)")
+    evaluate.add_argument("--top-k", type=_positive_int, default=10, metavar="N",
+                          help="paragraphs considered per question (default 10)")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    evaluate.add_argument("--analyzer", type=_analyzer_options, default={}, metavar="NAME=BOOL,...",
+                          help="override analyzer choices for a study: "
+                               + ", ".join(ANALYZER_CHOICES) + " (default: all true)")
     return parser
+
+
+ANALYZER_CHOICES = (*Analyzer.OPTIONS, "corpus_dictionary")
+EVAL_EXAMPLES = """examples:
+  python -m retrieval eval ../shared/eval/data/cmrc2018/squad-style-data/cmrc2018_dev.json
+  python -m retrieval eval ../shared/eval/data/drcd/DRCD_dev.json --json
+  python -m retrieval eval DRCD_dev.json --analyzer word_pairs=false,search_mode=false
+"""
+
+
+def _analyzer_options(value: str) -> dict[str, bool]:
+    options: dict[str, bool] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, flag = item.partition("=")
+        name, flag = name.strip(), flag.strip().lower()
+        if name not in ANALYZER_CHOICES:
+            raise argparse.ArgumentTypeError(f"unknown analyzer option {name!r}; choose from {', '.join(ANALYZER_CHOICES)}")
+        if flag not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise argparse.ArgumentTypeError(f"{name}: {flag!r} is not true or false")
+        options[name] = flag in ("true", "1", "yes", "on")
+    return options
 
 
 def _positive_int(value: str) -> int:
@@ -202,6 +237,27 @@ def cmd_chunks(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from retrieval.evaluation import DatasetError, evaluate, load_squad, metrics_json
+
+    try:
+        dataset = load_squad(args.dataset)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    progress = _progress_printer(always=not args.json)
+    report = (lambda done, total: progress("questions", done, total)) if progress else None
+    metrics = evaluate(dataset, top_k=args.top_k, progress=report, **args.analyzer)
+    options = {**dict.fromkeys(ANALYZER_CHOICES, True), **args.analyzer}
+    if args.json:
+        print(metrics_json(metrics, options))
+    else:
+        changed = ", ".join(f"{k}={str(v).lower()}" for k, v in args.analyzer.items()) or "defaults"
+        print(metrics.table())
+        print(f"{'analyzer':<26}  {changed}")
+    return 0
+
+
 def cmd_tokenize(args) -> int:
     print(json.dumps(tokenize(args.text), ensure_ascii=False))
     return 0
@@ -220,4 +276,5 @@ COMMANDS = {
     "chunks": cmd_chunks,
     "tokenize": cmd_tokenize,
     "chat": cmd_chat,
+    "eval": cmd_eval,
 }

@@ -11,7 +11,7 @@ from retrieval.analyzer import Analyzer, corpus_terms
 from retrieval.bm25 import build_model
 from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
 from retrieval.corpus import default_corpus_paths, texts_for_terms
-from retrieval.documents import Problem, list_corpus_files, read_corpus_files
+from retrieval.documents import Document, Problem, list_corpus_files, read_corpus_files
 from retrieval.search import SearchEngine
 from retrieval.store import fingerprint, load_index, read_fingerprint, save_index
 
@@ -37,6 +37,29 @@ def _settings() -> dict:
         "min_paragraph_chars": MIN_PARAGRAPH_CHARS,
         "analyzer": analyzer,
     }
+
+
+def build_engine(
+    documents: list[Document],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    corpus_dictionary: bool = True,
+    **analyzer_options: bool,
+) -> tuple[SearchEngine, list[list[str]]]:
+    """Chunk, tokenize and index documents in memory; also returns the tokens.
+
+    ``corpus_dictionary=False`` and ``analyzer_options`` exist for measuring
+    the analyzer's choices (``python -m retrieval eval --analyzer``).
+    """
+    chunks = chunk_documents(documents)
+    terms = corpus_terms(texts_for_terms(documents, chunks)) if corpus_dictionary else []
+    analyzer = Analyzer(terms, **analyzer_options)
+    token_lists = []
+    for done, chunk in enumerate(chunks, start=1):
+        token_lists.append(analyzer.tokenize(chunk.text))
+        if progress and (done % 500 == 0 or done == len(chunks)):
+            progress(done, len(chunks))
+    return SearchEngine(chunks, analyzer, build_model(token_lists)), token_lists
 
 
 def open_engine(
@@ -74,29 +97,19 @@ def open_engine(
 
     step = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
     loaded = read_corpus_files(files, step("reading files"))
-    chunks = chunk_documents(loaded.documents)
-    terms = corpus_terms(texts_for_terms(loaded.documents, chunks))
-    analyzer = Analyzer(terms)
-    token_lists = []
-    report_tokenizing = step("tokenizing")
-    for done, chunk in enumerate(chunks, start=1):
-        token_lists.append(analyzer.tokenize(chunk.text))
-        if report_tokenizing and (done % 500 == 0 or done == len(chunks)):
-            report_tokenizing(done, len(chunks))
-    model = build_model(token_lists)
-    engine = SearchEngine(chunks, analyzer, model)
+    engine, token_lists = build_engine(loaded.documents, progress=step("tokenizing"))
     if index_path is not None:
         save_index(
             index_path,
             fingerprint=key,
-            model=model,
-            chunks=chunks,
-            analyzer=analyzer.config,
+            model=engine.model,
+            chunks=engine.chunks,
+            analyzer=engine.analyzer.config,
             extra={"problems": [asdict(p) for p in loaded.problems], "n_documents": len(loaded.documents)},
         )
     report = IndexReport(
         documents=len(loaded.documents),
-        chunks=len(chunks),
+        chunks=len(engine.chunks),
         tokens=sum(map(len, token_lists)),
         problems=problems + loaded.problems,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
@@ -22,8 +23,13 @@ class Hit:
     rank: int
     score: float  # rank_bm25 BM25Okapi score of this chunk for the question
     chunk: Chunk
-    snippet: Snippet
     coverage: float  # share of the question's weight found in this chunk or its citation
+    _make_snippet: Callable[[], Snippet] = field(repr=False, compare=False)
+
+    @cached_property
+    def snippet(self) -> Snippet:
+        """Made on first use: most callers show only the first few hits."""
+        return self._make_snippet()
 
     @property
     def citation(self) -> str:
@@ -111,8 +117,8 @@ class SearchEngine:
                 rank=rank,
                 score=float(okapi[index]),
                 chunk=chunk,
-                snippet=best_snippet(self.analyzer, chunk.text, weights),
                 coverage=relevance.coverage(weights, found),
+                _make_snippet=partial(best_snippet, self.analyzer, chunk.text, weights),
             ))
         return hits
 
