@@ -33,10 +33,16 @@ _QUANTITY_QUESTION = re.compile(
     r"|哪一?年|何年|什么时候|何时|多久|多长时间|how (?:many|much)|\bwhen\b",
     re.IGNORECASE,
 )
+_NUMERAL = r"(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿]+)"
 _NUMBER = re.compile(
-    r"\d|百分之|[零〇一二两三四五六七八九十百千万亿]+"
+    rf"\d|百分之|{_NUMERAL}"
     r"(?:个|年|月|日|天|次|家|种|项|条|位|名|岁|元|万|亿|倍|成|张|座|所|件|届|批|%|％)"
 )
+# "how many <unit>" wants a number of that unit: 24小时 does not count 书屋.
+_ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(个|天|次|家|项|条|位|名|岁|倍|座|所|张|件|届|批|元|钱|人)")
+_UNIT_SPELLINGS = {"钱": "元|块|钱", "人": "人|名|位"}
+_TIME_QUESTION = re.compile(r"哪一?年|何年|几年|什么时候|何时|哪天|几月|几号|\bwhen\b", re.IGNORECASE)
+_TIME = re.compile(rf"{_NUMERAL}\s*(?:年|月|日|号|世纪|年代)|\d{{4}}")
 
 
 @dataclass(frozen=True)
@@ -74,12 +80,21 @@ def asks_for_quantity(question: str) -> bool:
     return bool(_QUANTITY_QUESTION.search(question))
 
 
-def has_new_number(snippet: str, highlights: list[tuple[int, int]]) -> bool:
-    """A number in ``snippet`` outside the words the question itself used."""
+def has_new_number(snippet: str, highlights: list[tuple[int, int]], question: str = "") -> bool:
+    """A number of the kind ``question`` asks for, in ``snippet`` outside the
+    words the question itself used: a date for "when", a count of the asked
+    unit for "how many <unit>", any number otherwise."""
     masked = list(snippet)
     for start, end in highlights:
         masked[start:end] = " " * (end - start)
-    return bool(_NUMBER.search("".join(masked)))
+    text = "".join(masked)
+    if _TIME_QUESTION.search(question):
+        return bool(_TIME.search(text))
+    unit = _ASKED_UNIT.search(question)
+    if unit:
+        spelling = _UNIT_SPELLINGS.get(unit.group(1), re.escape(unit.group(1)))
+        return bool(re.search(rf"{_NUMERAL}\s*(?:万|亿)?\s*(?:{spelling})", text))
+    return bool(_NUMBER.search(text))
 
 
 def decide(
@@ -93,6 +108,6 @@ def decide(
         return Decision(False, "unknown_place", hit_coverage)
     if hit_coverage < MIN_COVERAGE:
         return Decision(False, "low_coverage", hit_coverage)
-    if asks_for_quantity(question) and not has_new_number(snippet, highlights):
+    if asks_for_quantity(question) and not has_new_number(snippet, highlights, question):
         return Decision(False, "no_number", hit_coverage)
     return Decision(True, "answered", hit_coverage)

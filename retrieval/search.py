@@ -107,6 +107,7 @@ class SearchEngine:
         top = candidates[np.lexsort((candidates, -ranking[candidates]))][:top_k]
 
         weights = relevance.term_weights(words, self.model.vocabulary, self._positive_idf, self.model.n_docs)
+        snippet_weights = {**weights, **self._pair_weights(tokens)}
         present = rows[:, top].toarray() > 0
         hits = []
         for rank, (column, index) in enumerate(zip(range(len(top)), top.tolist()), start=1):
@@ -118,9 +119,19 @@ class SearchEngine:
                 score=float(okapi[index]),
                 chunk=chunk,
                 coverage=relevance.coverage(weights, found),
-                _make_snippet=partial(best_snippet, self.analyzer, chunk.text, weights),
+                _make_snippet=partial(best_snippet, self.analyzer, chunk.text, snippet_weights),
             ))
         return hits
+
+    def _pair_weights(self, tokens: list[str]) -> dict[str, float]:
+        """Word pairs the corpus has, weighed by idf: they point at the sentence
+        that says the question's words together."""
+        vocabulary = self.model.vocabulary
+        return {
+            t: float(self._positive_idf[vocabulary[t]])
+            for t in dict.fromkeys(tokens)
+            if is_word_pair(t) and t in vocabulary
+        }
 
     def _tokenize_citation(self, title: str, author: str, section: str) -> frozenset[str]:
         return frozenset(self.analyzer.tokenize(f"{title}\n{author}\n{section}"))

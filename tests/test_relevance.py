@@ -63,3 +63,19 @@ def test_coverage_is_the_found_share_of_the_weight():
 def test_decide(question, coverage, snippet, places, answered, reason):
     decision = relevance.decide(question, coverage, snippet, [], places)
     assert (decision.answered, decision.reason) == (answered, reason)
+
+
+@pytest.mark.parametrize(
+    "question, snippet, expected",
+    [
+        ("全国一共有多少个农家书屋？", "为村民搭建24小时不间断的服务。", False),  # hours, not a count of 书屋
+        ("全国一共有多少个农家书屋？", "全国共建成58万个农家书屋。", True),
+        ("门票多少钱？", "门票50元。", True),
+        ("门票多少钱？", "开放时间为9点。", False),
+        ("这项政策是哪一年开始的？", "该政策涉及五项机制。", False),
+        ("这项政策是哪一年开始的？", "该政策于2019年开始实施。", True),
+        ("重庆有多少人口？", "重庆常住人口3191万。", True),
+    ],
+)
+def test_the_number_must_be_of_the_kind_asked_for(question, snippet, expected):
+    assert relevance.has_new_number(snippet, [], question) is expected
