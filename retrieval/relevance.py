@@ -39,8 +39,8 @@ _NUMBER = re.compile(
     r"(?:个|年|月|日|天|次|家|种|项|条|位|名|岁|元|万|亿|倍|成|张|座|所|件|届|批|%|％)"
 )
 # "how many <unit>" wants a number of that unit: 24小时 does not count 书屋.
-_ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(个|天|次|家|项|条|位|名|岁|倍|座|所|张|件|届|批|元|钱|人)")
-_UNIT_SPELLINGS = {"钱": "元|块|钱", "人": "人|名|位"}
+_ASKED_UNIT = re.compile(r"(?:多少|(?<!哪)几)(个|天|次|家|项|条|位|名|岁|倍|座|所|张|件|届|批|元|钱)")
+_UNIT_SPELLINGS = {"钱": "元|块|钱"}
 _TIME_QUESTION = re.compile(r"哪一?年|何年|几年|什么时候|何时|哪天|几月|几号|\bwhen\b", re.IGNORECASE)
 _TIME = re.compile(rf"{_NUMERAL}\s*(?:年|月|日|号|世纪|年代)|\d{{4}}")
 
