@@ -21,6 +21,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 import jieba
 import opencc
@@ -126,6 +127,11 @@ def corpus_terms(texts: Iterable[str]) -> list[str]:
     )
 
 
+class Analysis(NamedTuple):
+    tokens: list[str]  # what BM25 scores: words, sub-words, word pairs
+    words: list[str]  # the words as written, without sub-words or pairs
+
+
 @lru_cache(maxsize=1)
 def _base_dictionary() -> tuple[dict[str, int], int]:
     """jieba's dictionary, loaded once per process (about a second) and then
@@ -214,11 +220,15 @@ class Analyzer:
 
     def tokenize(self, text: str) -> list[str]:
         """Words (and their sub-words), then the pairs of neighbouring words."""
-        words = self._segment(self.normalize(text))
-        tokens = [word for word, _, _, _ in words]
+        return self.analyze(text).tokens
+
+    def analyze(self, text: str) -> "Analysis":
+        segments = self._segment(self.normalize(text))
+        tokens = [word for word, _, _, _ in segments]
         if self.word_pairs:
-            tokens.extend(_pairs(words))
-        return tokens
+            tokens.extend(_pairs(segments))
+        words = [word for word, _, _, sentence in segments if sentence >= 0]
+        return Analysis(tokens, words)
 
     def tokenize_spans(self, text: str) -> list[tuple[str, int, int]]:
         """Word tokens with their (start, end) in the original ``text``.

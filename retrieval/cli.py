@@ -84,9 +84,27 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--analyzer", type=_analyzer_options, default={}, metavar="NAME=BOOL,...",
                           help="override analyzer choices for a study: "
                                + ", ".join(ANALYZER_CHOICES) + " (default: all true)")
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help='measure the "not found" decision: answerable vs unanswerable questions per threshold',
+        epilog=CALIBRATE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    calibrate.add_argument("first", type=Path, help="a SQuAD-format set (e.g. CMRC 2018 dev)")
+    calibrate.add_argument("second", type=Path, help="another one, for crossed questions (e.g. DRCD dev)")
+    calibrate.add_argument("--offtopic", type=Path, default=OFFTOPIC, metavar="FILE",
+                           help="everyday questions, one per line, asked of the bundled corpus")
+    calibrate.add_argument("--sample", type=_positive_int, default=1000, metavar="N",
+                           help="questions per set (default 1000)")
     return parser
 
 
+OFFTOPIC = Path(__file__).resolve().parent.parent / "tests" / "data" / "offtopic_questions.txt"
+CALIBRATE_EXAMPLES = """example:
+  python -m retrieval calibrate ../shared/eval/data/cmrc2018/squad-style-data/cmrc2018_dev.json \\
+      ../shared/eval/data/drcd/DRCD_dev.json
+"""
 ANALYZER_CHOICES = (*Analyzer.OPTIONS, "corpus_dictionary")
 EVAL_EXAMPLES = """examples:
   python -m retrieval eval ../shared/eval/data/cmrc2018/squad-style-data/cmrc2018_dev.json
@@ -258,6 +276,25 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from retrieval import relevance
+    from retrieval.calibration import KEEP_ANSWERED, calibrate, read_questions
+    from retrieval.evaluation import DatasetError, load_squad
+
+    try:
+        first, second = load_squad(args.first), load_squad(args.second)
+        offtopic = read_questions(args.offtopic)
+    except (DatasetError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = calibrate(first, second, offtopic, sample=args.sample)
+    print(result.table())
+    best = result.best_threshold()
+    print(f"\nhighest threshold answering ≥{KEEP_ANSWERED:.0%} of every answerable set: {best:.2f}"
+          f" (current default {relevance.MIN_COVERAGE:.2f})")
+    return 0
+
+
 def cmd_tokenize(args) -> int:
     print(json.dumps(tokenize(args.text), ensure_ascii=False))
     return 0
@@ -277,4 +314,5 @@ COMMANDS = {
     "tokenize": cmd_tokenize,
     "chat": cmd_chat,
     "eval": cmd_eval,
+    "calibrate": cmd_calibrate,
 }

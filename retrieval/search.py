@@ -44,7 +44,8 @@ class Answer:
     # "answered"; "empty" (nothing to search for); or why it was declined:
     # "no_match", "low_coverage", "no_number"
     status: str = "answered"
-    tokens: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # what BM25 scored
+    words: list[str] = field(default_factory=list)  # the question's words as written
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS
     unknown: list[str] = field(default_factory=list)  # question words no document uses
 
@@ -69,16 +70,17 @@ class SearchEngine:
         question = question or ""
         truncated = len(question) > MAX_QUESTION_CHARS
         question = question[:MAX_QUESTION_CHARS]
-        tokens = self.analyzer.tokenize(question)
+        tokens, words = self.analyzer.analyze(question)
         if not tokens:
             return Answer(question, False, status="empty", truncated=truncated)
 
-        # Word pairs score in BM25; coverage, snippets and hints go by words.
-        words = [t for t in tokens if not is_word_pair(t)]
+        # BM25 scores every token. Coverage goes by words and their sub-words
+        # (基层干部 is half-covered by a corpus that has 基层 and 干部: users
+        # paraphrase that way), hints go by the words as written.
         unknown = [t for t in dict.fromkeys(words) if t not in self.model.vocabulary]
-        hits = self._rank(tokens, words, max(1, top_k))
+        hits = self._rank(tokens, [t for t in tokens if not is_word_pair(t)], max(1, top_k))
         if not hits:
-            return Answer(question, False, status="no_match", tokens=tokens, truncated=truncated, unknown=unknown)
+            return Answer(question, False, status="no_match", tokens=tokens, words=words, truncated=truncated, unknown=unknown)
         best = hits[0]
         decision = relevance.decide(
             question,
@@ -89,7 +91,7 @@ class SearchEngine:
         )
         return Answer(
             question, decision.answered, hits,
-            status=decision.reason, tokens=tokens, truncated=truncated, unknown=unknown,
+            status=decision.reason, tokens=tokens, words=words, truncated=truncated, unknown=unknown,
         )
 
     def _rank(self, tokens: list[str], words: list[str], top_k: int) -> list[Hit]:

@@ -1,0 +1,122 @@
+"""Measuring the "not found" decision on questions with and without an answer.
+
+Answerable: a QA set's own questions against its own paragraphs.
+Unanswerable, three kinds:
+
+* removed: the same questions with their own paragraph taken out of the
+  ranking (the best *other* paragraph is what the user would be shown);
+* crossed: one set's questions against the other set's paragraphs;
+* off-topic: everyday questions (weather, stocks, greetings …) against the
+  bundled corpus, a corpus as small as a user's three files.
+
+For each question we keep the best hit's coverage and whether a rule (an
+unknown place, a missing number) rules it out; the threshold is then swept
+without asking again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval import relevance
+from retrieval.evaluation import Dataset
+from retrieval.indexing import build_engine, open_engine
+from retrieval.search import SearchEngine
+
+THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+KEEP_ANSWERED = 0.97
+
+
+@dataclass(frozen=True)
+class Assessment:
+    coverage: float
+    ruled_out: str | None  # "empty", "no_match", "unknown_place", "no_number" or None
+
+    def declined(self, threshold: float) -> bool:
+        if self.ruled_out in ("empty", "no_match", "unknown_place"):
+            return True
+        return self.coverage < threshold or self.ruled_out == "no_number"
+
+
+def assess(engine: SearchEngine, question: str, exclude_doc: str | None = None) -> Assessment:
+    answer = engine.ask(question, top_k=5)
+    if answer.status == "empty":
+        return Assessment(0.0, "empty")
+    hits = [hit for hit in answer.hits if hit.chunk.doc_id != exclude_doc]
+    if not hits:
+        return Assessment(0.0, "no_match")
+    best = hits[0]
+    places = relevance.unknown_places(answer.words, engine.model.vocabulary)
+    return Assessment(best.coverage, relevance.rule_out(question, best.snippet.text, best.snippet.highlights, places))
+
+
+@dataclass
+class Calibration:
+    answerable: dict[str, list[Assessment]]
+    unanswerable: dict[str, list[Assessment]]
+
+    def table(self) -> str:
+        names = list(self.answerable) + list(self.unanswerable)
+        header = ["threshold", *(f"answered: {n}" for n in self.answerable),
+                  *(f"declined: {n}" for n in self.unanswerable), "decline precision", "decline recall"]
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for threshold in THRESHOLDS:
+            answered = [_share(a, threshold, declined=False) for a in self.answerable.values()]
+            declined = [_share(u, threshold, declined=True) for u in self.unanswerable.values()]
+            precision, recall = self.decline_precision_recall(threshold)
+            cells = [f"{threshold:.2f}", *(f"{x:.3f}" for x in answered + declined), f"{precision:.3f}", f"{recall:.3f}"]
+            lines.append("| " + " | ".join(cells) + " |")
+        del names
+        return "\n".join(lines)
+
+    def decline_precision_recall(self, threshold: float) -> tuple[float, float]:
+        """Declining as the positive class, every kind weighed by its own size."""
+        wrongly = sum(a.declined(threshold) for group in self.answerable.values() for a in group)
+        rightly = sum(u.declined(threshold) for group in self.unanswerable.values() for u in group)
+        total_unanswerable = sum(len(group) for group in self.unanswerable.values())
+        precision = rightly / (rightly + wrongly) if rightly + wrongly else 1.0
+        return precision, rightly / max(1, total_unanswerable)
+
+    def best_threshold(self) -> float:
+        """The highest threshold that still answers KEEP_ANSWERED of every answerable set."""
+        fine = [t for t in THRESHOLDS
+                if all(_share(a, t, declined=False) >= KEEP_ANSWERED for a in self.answerable.values())]
+        return max(fine) if fine else min(THRESHOLDS)
+
+
+def _share(group: list[Assessment], threshold: float, *, declined: bool) -> float:
+    if not group:
+        return 0.0
+    return sum(a.declined(threshold) == declined for a in group) / len(group)
+
+
+def calibrate(
+    first: Dataset,
+    second: Dataset,
+    offtopic: list[str],
+    *,
+    sample: int = 1000,
+    seed: int = 0,
+) -> Calibration:
+    rng = random.Random(seed)
+    engines = {}
+    answerable: dict[str, list[Assessment]] = {}
+    unanswerable: dict[str, list[Assessment]] = {}
+    for dataset in (first, second):
+        engines[dataset.name], _ = build_engine(dataset.documents)
+    for dataset, other in ((first, second), (second, first)):
+        questions = rng.sample(dataset.questions, min(sample, len(dataset.questions)))
+        engine = engines[dataset.name]
+        answerable[dataset.name] = [assess(engine, q.text) for q in questions]
+        unanswerable[f"{dataset.name} removed"] = [assess(engine, q.text, q.paragraph_id) for q in questions]
+        unanswerable[f"{dataset.name} on {other.name}"] = [assess(engines[other.name], q.text) for q in questions]
+    bundled, _ = open_engine()
+    unanswerable["off-topic on bundled"] = [assess(bundled, q) for q in offtopic]
+    return Calibration(answerable, unanswerable)
+
+
+def read_questions(path: str | Path) -> list[str]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
