@@ -103,21 +103,22 @@ def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
-def corpus_terms(texts: Iterable[str]) -> list[str]:
+def corpus_terms(texts: Iterable[str], headings: Iterable[str] = ()) -> list[str]:
     """Coined terms a corpus defines for itself.
 
     Authors put new terms in quotes (“八张报表”, “渝快办”, “一网统管”), and a
-    short heading names a topic. Both are taken as whole words, so that the
-    same term in a question is not cut differently from the documents.
+    short section heading names a topic. Both are taken as whole words, so
+    that the same term in a question is not cut differently from the
+    documents. Short document *titles* are not: on CMRC 2018 dev, where most
+    titles are entity names jieba already knows, adding them cost 0.5
+    points of Hit@1.
     """
     found: set[str] = set()
-    for text in texts:
-        text = normalize(text)
-        for match in _TERM_QUOTES.finditer(text):
+    headings = [normalize(h).strip() for h in headings]
+    for text in [*texts, *headings]:
+        for match in _TERM_QUOTES.finditer(normalize(text)):
             found.add(match.group(1).strip())
-        stripped = text.strip()
-        if MIN_TERM_CHARS <= len(stripped) <= MAX_TERM_CHARS and "\n" not in stripped:
-            found.add(stripped)
+    found.update(h for h in headings if "\n" not in h)
     return sorted(
         term for term in found
         if MIN_TERM_CHARS <= len(term) <= MAX_TERM_CHARS

@@ -6,6 +6,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from retrieval.analyzer import corpus_terms
+
 CORPUS_ENV = "RETRIEVAL_CORPUS"
 
 
@@ -24,17 +26,16 @@ def default_corpus_paths() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def default_corpus_terms() -> tuple[str, ...]:
-    from retrieval.analyzer import corpus_terms
     from retrieval.chunking import chunk_documents
     from retrieval.documents import load_corpus
 
     loaded = load_corpus(default_corpus_paths())
-    return tuple(corpus_terms(texts_for_terms(loaded.documents, chunk_documents(loaded.documents))))
+    return tuple(terms_of(loaded.documents, chunk_documents(loaded.documents)))
 
 
-def texts_for_terms(documents, chunks) -> list[str]:
-    """Everything coined terms are looked for in: titles, headings, paragraphs."""
-    texts = [doc.title for doc in documents]
-    texts.extend({chunk.section for chunk in chunks if chunk.section})
-    texts.extend(chunk.text for chunk in chunks)
-    return texts
+def terms_of(documents, chunks) -> list[str]:
+    """The coined terms of a corpus: quoted in its titles, headings and
+    paragraphs, or standing alone as a short heading."""
+    texts = [doc.title for doc in documents] + [chunk.text for chunk in chunks]
+    headings = sorted({chunk.section for chunk in chunks if chunk.section})
+    return corpus_terms(texts, headings)

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from retrieval.analyzer import Analyzer, corpus_terms
+from retrieval.analyzer import Analyzer
 from retrieval.bm25 import build_model
 from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
-from retrieval.corpus import default_corpus_paths, texts_for_terms
+from retrieval.corpus import default_corpus_paths, terms_of
 from retrieval.documents import Document, Problem, list_corpus_files, read_corpus_files
 from retrieval.search import SearchEngine
 from retrieval.store import fingerprint, load_index, read_fingerprint, save_index
@@ -52,7 +52,7 @@ def build_engine(
     the analyzer's choices (``python -m retrieval eval --analyzer``).
     """
     chunks = chunk_documents(documents)
-    terms = corpus_terms(texts_for_terms(documents, chunks)) if corpus_dictionary else []
+    terms = terms_of(documents, chunks) if corpus_dictionary else []
     analyzer = Analyzer(terms, **analyzer_options)
     token_lists = []
     for done, chunk in enumerate(chunks, start=1):

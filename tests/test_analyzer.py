@@ -52,15 +52,15 @@ def test_corpus_terms_come_from_quotes_and_short_headings():
         "重庆提出“八张报表”和「渝快辦」，还有“民有所呼、我有所行”。",
         "这是一个很长的引号“这一段话太长了不能算作一个词语”。",
         "“2024”",
-        "数字鸿沟",  # a short heading
     ]
-    terms = corpus_terms(texts)
+    terms = corpus_terms(texts, headings=["数字鸿沟", "一个很长的小节标题不会被当作一个词"])
     assert "八张报表" in terms
     assert "渝快办" in terms  # normalised to simplified
     assert "数字鸿沟" in terms
     assert not any("、" in t for t in terms)
     assert "2024" not in terms
     assert all(2 <= len(t) <= 8 for t in terms)
+    assert corpus_terms(["城市"]) == []  # a short text that is not a heading is no term
 
 
 def test_analyzers_do_not_share_a_dictionary():
