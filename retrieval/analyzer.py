@@ -98,6 +98,10 @@ def stopwords() -> frozenset[str]:
     return _iso_stopwords() | QUESTION_PHRASING
 
 
+def _is_cjk(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _is_word(token: str) -> bool:
     """Has a letter or a digit: not punctuation, symbols or spaces."""
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
@@ -160,6 +164,7 @@ class Analyzer:
         "t2s": True,
         "stopwords": True,
         "question_words": True,
+        "oov_bigrams": False,
     }
 
     def __init__(
@@ -172,6 +177,7 @@ class Analyzer:
         t2s: bool = True,
         stopwords: bool = True,
         question_words: bool = True,
+        oov_bigrams: bool = False,
     ):
         self.terms = tuple(sorted(set(terms)))
         self.hmm = hmm
@@ -180,6 +186,7 @@ class Analyzer:
         self.t2s = t2s
         self.stopwords = stopwords
         self.question_words = question_words
+        self.oov_bigrams = oov_bigrams
         self._drop = (_iso_stopwords() if stopwords else frozenset()) | (QUESTION_PHRASING if question_words else frozenset())
         self._tokenizer = jieba.Tokenizer()
         self._lock = threading.Lock()
@@ -259,16 +266,28 @@ class Analyzer:
             if any(ch in _PAIR_BREAKS for ch in word):
                 sentence += 1
                 continue
-            if self.search_mode and len(word) > 2:
-                for size in (2, 3):
-                    for i in range(len(word) - size + 1):
-                        gram = word[i:i + size]
-                        if size < len(word) and known.get(gram) and self._is_content(gram):
-                            out.append((gram, start + i, start + i + size, -1))
+            if len(word) > 2:
+                out.extend(self._sub_words(word, start, known))
             word = word.strip()
             if self._is_content(word):
                 out.append((word, start, end, sentence))
         return out
+
+
+    def _sub_words(self, word: str, start: int, known: dict) -> list[tuple[str, int, int, int]]:
+        grams = []
+        if self.search_mode:
+            grams += [(i, size) for size in (2, 3) for i in range(len(word) - size + 1)
+                      if size < len(word) and known.get(word[i:i + size])]
+        if self.oov_bigrams and not known.get(word) and _is_cjk(word):
+            # A word jieba's HMM made up: its character pairs can still meet
+            # the same name written inside a longer or shorter word.
+            grams += [(i, 2) for i in range(len(word) - 1) if not known.get(word[i:i + 2])]
+        return [
+            (word[i:i + size], start + i, start + i + size, -1)
+            for i, size in grams
+            if self._is_content(word[i:i + size])
+        ]
 
 
 # Word pairs do not reach across these: the words on either side belong to

@@ -71,26 +71,23 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="interactive console: a question in, a cited answer out")
     corpus_options(chat)
 
-    evaluate = commands.add_parser(
-        "eval",
-        help="retrieval quality on a SQuAD-format QA set (each paragraph a document)",
-        epilog=EVAL_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    def with_examples(name: str, help: str, examples: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, epilog=examples,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    evaluate = with_examples("eval", "retrieval quality on a SQuAD-format QA set (each paragraph a document)",
+                             EVAL_EXAMPLES)
     evaluate.add_argument("dataset", type=Path, help="SQuAD-format JSON (CMRC 2018, DRCD)")
     evaluate.add_argument("--top-k", type=_positive_int, default=10, metavar="N",
                           help="paragraphs considered per question (default 10)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.add_argument("--analyzer", type=_analyzer_options, default={}, metavar="NAME=BOOL,...",
                           help="override analyzer choices for a study: "
-                               + ", ".join(ANALYZER_CHOICES) + " (default: all true)")
+                               + ", ".join(f"{k} (default {str(v).lower()})" for k, v in ANALYZER_DEFAULTS.items()))
 
-    calibrate = commands.add_parser(
-        "calibrate",
-        help='measure the "not found" decision: answerable vs unanswerable questions per threshold',
-        epilog=CALIBRATE_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    calibrate = with_examples("calibrate",
+                              'measure the "not found" decision: answerable vs unanswerable questions per threshold',
+                              CALIBRATE_EXAMPLES)
     calibrate.add_argument("first", type=Path, help="a SQuAD-format set (e.g. CMRC 2018 dev)")
     calibrate.add_argument("second", type=Path, help="another one, for crossed questions (e.g. DRCD dev)")
     calibrate.add_argument("--offtopic", type=Path, default=OFFTOPIC, metavar="FILE",
@@ -105,7 +102,8 @@ CALIBRATE_EXAMPLES = """example:
   python -m retrieval calibrate ../shared/eval/data/cmrc2018/squad-style-data/cmrc2018_dev.json \\
       ../shared/eval/data/drcd/DRCD_dev.json
 """
-ANALYZER_CHOICES = (*Analyzer.OPTIONS, "corpus_dictionary")
+ANALYZER_DEFAULTS = {**Analyzer.OPTIONS, "corpus_dictionary": True}
+ANALYZER_CHOICES = tuple(ANALYZER_DEFAULTS)
 EVAL_EXAMPLES = """examples:
   python -m retrieval eval ../shared/eval/data/cmrc2018/squad-style-data/cmrc2018_dev.json
   python -m retrieval eval ../shared/eval/data/drcd/DRCD_dev.json --json
@@ -266,7 +264,7 @@ def cmd_eval(args) -> int:
     progress = _progress_printer(always=not args.json)
     report = (lambda done, total: progress("questions", done, total)) if progress else None
     metrics = evaluate(dataset, top_k=args.top_k, progress=report, **args.analyzer)
-    options = {**dict.fromkeys(ANALYZER_CHOICES, True), **args.analyzer}
+    options = {**ANALYZER_DEFAULTS, **args.analyzer}
     if args.json:
         print(metrics_json(metrics, options))
     else:
