@@ -158,7 +158,7 @@ class Analyzer:
 
     # The defaults are the measured best; docs/retrieval-quality.md has the study.
     OPTIONS = {
-        "hmm": True,
+        "hmm": False,
         "search_mode": True,
         "word_pairs": True,
         "t2s": True,
@@ -171,7 +171,7 @@ class Analyzer:
         self,
         terms: Iterable[str] = (),
         *,
-        hmm: bool = True,
+        hmm: bool = False,
         search_mode: bool = True,
         word_pairs: bool = True,
         t2s: bool = True,
