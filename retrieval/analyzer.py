@@ -81,8 +81,8 @@ def is_place_name(token: str) -> bool:
 
 
 def looks_like_name(token: str) -> bool:
-    """A person, place or organisation name, a foreign word, or a word jieba
-    has never seen (its HMM mostly invents those for names).
+    """A person, place or organisation name by jieba's tags, a foreign word,
+    or a word outside jieba's dictionary (a coined term of some corpus).
 
     Such a word in a question pins down what is asked about, so a corpus that
     never mentions it cannot answer, however many other words match.
