@@ -58,7 +58,6 @@ class Calibration:
     unanswerable: dict[str, list[Assessment]]
 
     def table(self) -> str:
-        names = list(self.answerable) + list(self.unanswerable)
         header = ["threshold", *(f"answered: {n}" for n in self.answerable),
                   *(f"declined: {n}" for n in self.unanswerable), "decline precision", "decline recall"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -68,7 +67,6 @@ class Calibration:
             precision, recall = self.decline_precision_recall(threshold)
             cells = [f"{threshold:.2f}", *(f"{x:.3f}" for x in answered + declined), f"{precision:.3f}", f"{recall:.3f}"]
             lines.append("| " + " | ".join(cells) + " |")
-        del names
         return "\n".join(lines)
 
     def decline_precision_recall(self, threshold: float) -> tuple[float, float]:
