@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +36,10 @@ def default_corpus_terms() -> tuple[str, ...]:
 
 def terms_of(documents, chunks) -> list[str]:
     """The coined terms of a corpus: quoted in its titles, headings and
-    paragraphs, or standing alone as a short heading."""
+    paragraphs, or standing alone as a short heading or an author's name
+    (so that a question naming 刘嗣方 keeps the name whole, as the
+    citation does)."""
     texts = [doc.title for doc in documents] + [chunk.text for chunk in chunks]
-    headings = sorted({chunk.section for chunk in chunks if chunk.section})
-    return corpus_terms(texts, headings)
+    headings = {chunk.section for chunk in chunks if chunk.section}
+    headings |= {name for doc in documents for name in re.split(r"[、，,;；/\s]+", doc.author) if name}
+    return corpus_terms(texts, sorted(headings))
