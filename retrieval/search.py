@@ -94,7 +94,7 @@ class SearchEngine:
             status=decision.reason, tokens=tokens, words=words, truncated=truncated, unknown=unknown,
         )
 
-    def _rank(self, tokens: list[str], words: list[str], top_k: int) -> list[Hit]:
+    def _rank(self, tokens: list[str], coverage_terms: list[str], top_k: int) -> list[Hit]:
         terms, ids, _ = self.model.query_terms(tokens)
         if not terms:
             return []
@@ -108,16 +108,16 @@ class SearchEngine:
         ranking = self.model.scores(tokens, self._positive_idf) if self.model.degenerate else okapi
         top = candidates[np.lexsort((candidates, -ranking[candidates]))][:top_k]
 
-        weights = relevance.term_weights(words, self.model.vocabulary, self._positive_idf, self.model.n_docs)
+        weights = relevance.term_weights(coverage_terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         snippet_weights = {**weights, **self._pair_weights(tokens)}
         present = rows[:, top].toarray() > 0
         hits = []
-        for rank, (column, index) in enumerate(zip(range(len(top)), top.tolist()), start=1):
+        for column, index in enumerate(top.tolist()):
             chunk = self.chunks[index]
             found = {terms[r] for r in np.flatnonzero(present[:, column])}
             found |= self._citation_terms(chunk.title, chunk.author, chunk.section) & weights.keys()
             hits.append(Hit(
-                rank=rank,
+                rank=column + 1,
                 score=float(okapi[index]),
                 chunk=chunk,
                 coverage=relevance.coverage(weights, found),
