@@ -220,6 +220,10 @@ class Analyzer:
     def from_config(cls, config: dict) -> "Analyzer":
         return cls(config["terms"], **{name: config[name] for name in cls.OPTIONS})
 
+    def is_common_word(self, word: str) -> bool:
+        """In jieba's own dictionary, i.e. not a coinage of this corpus."""
+        return bool(_base_dictionary()[0].get(word))
+
     def normalize(self, text: str) -> str:
         return normalize(text) if self.t2s else _fold(text)
 

@@ -8,9 +8,8 @@ from typing import TextIO
 from retrieval.render import answer_to_text
 from retrieval.search import SearchEngine
 
-WELCOME = """\
-中文文档问答 · 共 {docs} 篇文档、{chunks} 个段落。输入问题后回车；输入 exit 或按 Ctrl-D 退出。
-例如：重庆提出的885工作机制是什么？ / 数字鸿沟 / 國企改革中黨建有什麼作用"""
+WELCOME = "中文文档问答 · 共 {docs} 篇文档、{chunks} 个段落。输入问题后回车；输入 exit 或按 Ctrl-D 退出。"
+EXAMPLES = "可以试试：{terms}"
 PROMPT = "问> "
 EXIT_WORDS = {"exit", "quit", ":q", "退出"}
 
@@ -24,6 +23,8 @@ def run_chat(engine: SearchEngine, stdin: TextIO | None = None, stdout: TextIO |
         _enable_line_editing()
         docs = len({c.doc_id for c in engine.chunks})
         print(WELCOME.format(docs=docs, chunks=len(engine.chunks)), file=stdout)
+        if suggestions := engine.suggestions(3):
+            print(EXAMPLES.format(terms=" / ".join(suggestions)), file=stdout)
     first = True
     while True:
         try:

@@ -9,10 +9,12 @@ RESET = "\x1b[0m"
 PLAIN_MARKS = ("【", "】")
 
 NOT_FOUND = "文档中没有找到能回答这个问题的段落。"
-NOT_FOUND_HINT = "提示：换个说法，或只用几个关键词再问，例如“八张报表”“数字鸿沟”。"
+NOT_FOUND_HINT = "提示：换个说法，或只用几个关键词再问。"
+NOT_FOUND_HINT_WITH_TERMS = "提示：换个说法，或只用几个关键词再问，例如{terms}。"
 UNKNOWN_WORDS = "文档中没有出现：{words}。"
 NO_NUMBER = "相关段落里没有给出这个数字或时间。"
-EMPTY = "请输入一个问题，例如：重庆提出的“885”工作机制是什么？"
+EMPTY = "请输入一个问题，或几个关键词。"
+EMPTY_WITH_TERMS = "请输入一个问题，或几个关键词，例如{terms}。"
 TRUNCATED = "（问题太长，只按前 {limit} 个字检索。）"
 
 
@@ -55,8 +57,15 @@ def not_found_lines(answer: Answer) -> list[str]:
         lines.append(NO_NUMBER)
     elif answer.unknown:
         lines.append(UNKNOWN_WORDS.format(words="、".join(f"“{w}”" for w in answer.unknown[:5])))
-    lines.append(NOT_FOUND_HINT)
+    lines.append(_with_terms(NOT_FOUND_HINT, NOT_FOUND_HINT_WITH_TERMS, answer.suggestions))
     return lines
+
+
+def _with_terms(plain: str, with_terms: str, terms: list[str]) -> str:
+    """Examples from the user's own corpus, when it has coined terms."""
+    if not terms:
+        return plain
+    return with_terms.format(terms="".join(f"“{t}”" for t in terms))
 
 
 def answer_to_text(answer: Answer, *, color: bool = False, max_sources: int = 3) -> str:
@@ -68,7 +77,7 @@ def answer_to_text(answer: Answer, *, color: bool = False, max_sources: int = 3)
 
         lines.append(TRUNCATED.format(limit=MAX_QUESTION_CHARS))
     if answer.status == "empty":
-        lines.append(EMPTY)
+        lines.append(_with_terms(EMPTY, EMPTY_WITH_TERMS, answer.suggestions))
         return "\n".join(lines)
     if not answer.answered:
         lines += not_found_lines(answer)

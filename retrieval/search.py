@@ -48,6 +48,7 @@ class Answer:
     words: list[str] = field(default_factory=list)  # the question's words as written
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS
     unknown: list[str] = field(default_factory=list)  # question words no document uses
+    suggestions: list[str] = field(default_factory=list)  # terms to try instead
 
 
 class SearchEngine:
@@ -72,7 +73,7 @@ class SearchEngine:
         question = question[:MAX_QUESTION_CHARS]
         tokens, words = self.analyzer.analyze(question)
         if not tokens:
-            return Answer(question, False, status="empty", truncated=truncated)
+            return Answer(question, False, status="empty", truncated=truncated, suggestions=self.suggestions())
 
         # BM25 scores every token. Coverage goes by words and their sub-words
         # (基层干部 is half-covered by a corpus that has 基层 and 干部: users
@@ -80,7 +81,10 @@ class SearchEngine:
         unknown = [t for t in dict.fromkeys(words) if t not in self.model.vocabulary]
         hits = self._rank(tokens, [t for t in tokens if not is_word_pair(t)], max(1, top_k))
         if not hits:
-            return Answer(question, False, status="no_match", tokens=tokens, words=words, truncated=truncated, unknown=unknown)
+            return Answer(
+                question, False, status="no_match", tokens=tokens, words=words,
+                truncated=truncated, unknown=unknown, suggestions=self.suggestions(),
+            )
         best = hits[0]
         decision = relevance.decide(
             question,
@@ -92,6 +96,7 @@ class SearchEngine:
         return Answer(
             question, decision.answered, hits,
             status=decision.reason, tokens=tokens, words=words, truncated=truncated, unknown=unknown,
+            suggestions=[] if decision.answered else self.suggestions(),
         )
 
     def _rank(self, tokens: list[str], coverage_terms: list[str], top_k: int) -> list[Hit]:
@@ -124,6 +129,14 @@ class SearchEngine:
                 _make_snippet=partial(best_snippet, self.analyzer, chunk.text, snippet_weights),
             ))
         return hits
+
+    def suggestions(self, n: int = 2) -> list[str]:
+        """Terms worth trying: the corpus's own coinages (not in jieba's
+        dictionary), those in most chunks first."""
+        vocabulary = self.model.vocabulary
+        coined = [t for t in self.analyzer.terms if t in vocabulary and not self.analyzer.is_common_word(t)]
+        coined.sort(key=lambda t: (-int(self.model.doc_freq[vocabulary[t]]), -len(t), t))
+        return coined[:n]
 
     def _pair_weights(self, tokens: list[str]) -> dict[str, float]:
         """Word pairs the corpus has, weighed by idf: they point at the sentence

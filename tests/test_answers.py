@@ -120,3 +120,11 @@ def test_question_set_about_the_bundled_corpus():
     assert right / answerable >= 0.80
     assert citations_ok / answerable >= 0.90
     assert declined / unanswerable >= 0.90
+
+
+def test_refusals_suggest_the_corpus_own_terms(engine):
+    answer = engine.ask("今天天气怎么样")
+    assert answer.suggestions and all(term in engine.analyzer.terms for term in answer.suggestions)
+    assert all(not engine.analyzer.is_common_word(term) for term in answer.suggestions)
+    assert f"“{answer.suggestions[0]}”" in answer_to_text(answer)
+    assert engine.ask("渝快办").suggestions == []
