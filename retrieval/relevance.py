@@ -34,7 +34,8 @@ _QUANTITY_QUESTION = re.compile(
     r"|哪一?年|何年|什么时候|何时|多久|多长时间|how (?:many|much)|\bwhen\b",
     re.IGNORECASE,
 )
-_NUMERAL = r"(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿]+)"
+# A lone 一 is "a/one" (一个人, 一种方式) far more often than a count.
+_NUMERAL = r"(?:\d[\d,.]*|(?!一(?![零〇一二两三四五六七八九十百千万亿]))[零〇一二两三四五六七八九十百千万亿]+)"
 _NUMBER = re.compile(
     rf"\d|百分之|{_NUMERAL}"
     r"(?:个|年|月|日|天|次|家|种|项|条|位|名|岁|元|万|亿|倍|成|张|座|所|件|届|批|%|％)"
@@ -110,6 +111,14 @@ def rule_out(
     if asks_for_quantity(question) and not has_new_number(snippet, highlights, question):
         return "no_number"
     return None
+
+
+def number_test(question: str):
+    """For a how-many or when question, a test of whether a sentence holds a
+    number of the asked kind; None for other questions."""
+    if not asks_for_quantity(question):
+        return None
+    return lambda sentence: has_new_number(sentence, [], question)
 
 
 def decide(

@@ -79,7 +79,7 @@ class SearchEngine:
         # (基层干部 is half-covered by a corpus that has 基层 and 干部: users
         # paraphrase that way), hints go by the words as written.
         unknown = [t for t in dict.fromkeys(words) if t not in self.model.vocabulary]
-        hits = self._rank(tokens, [t for t in tokens if not is_word_pair(t)], max(1, top_k))
+        hits = self._rank(question, tokens, [t for t in tokens if not is_word_pair(t)], max(1, top_k))
         if not hits:
             return Answer(
                 question, False, status="no_match", tokens=tokens, words=words,
@@ -99,7 +99,7 @@ class SearchEngine:
             suggestions=[] if decision.answered else self.suggestions(),
         )
 
-    def _rank(self, tokens: list[str], coverage_terms: list[str], top_k: int) -> list[Hit]:
+    def _rank(self, question: str, tokens: list[str], coverage_terms: list[str], top_k: int) -> list[Hit]:
         terms, ids, _ = self.model.query_terms(tokens)
         if not terms:
             return []
@@ -116,6 +116,7 @@ class SearchEngine:
         weights = relevance.term_weights(coverage_terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         snippet_weights = {**weights, **self._pair_weights(tokens)}
         present = rows[:, top].toarray() > 0
+        wants_number = relevance.number_test(question)
         hits = []
         for column, index in enumerate(top.tolist()):
             chunk = self.chunks[index]
@@ -126,7 +127,10 @@ class SearchEngine:
                 score=float(okapi[index]),
                 chunk=chunk,
                 coverage=relevance.coverage(weights, found),
-                _make_snippet=partial(best_snippet, self.analyzer, chunk.text, snippet_weights),
+                _make_snippet=partial(
+                    best_snippet, self.analyzer, chunk.text, snippet_weights,
+                    self._citation_terms(chunk.title, "", ""), wants_number,
+                ),
             ))
         return hits
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from retrieval.analyzer import Analyzer, is_word_pair
@@ -11,6 +12,7 @@ from retrieval.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_SNIPPET_CHARS = 240
+TOPIC_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,13 @@ def highlight_spans(analyzer: Analyzer, text: str, query_terms: set[str]) -> lis
     return spans
 
 
-def best_snippet(analyzer: Analyzer, text: str, term_weights: dict[str, float]) -> Snippet:
+def best_snippet(
+    analyzer: Analyzer,
+    text: str,
+    term_weights: dict[str, float],
+    topic_terms: frozenset[str] = frozenset(),
+    wants_number: Callable[[str], bool] | None = None,
+) -> Snippet:
     """The sentence that best matches the question, and the one after it.
 
     A sentence is worth the weight of the distinct query terms (words and
@@ -57,12 +65,29 @@ def best_snippet(analyzer: Analyzer, text: str, term_weights: dict[str, float]) 
     (on CMRC 2018 trial that lifts "the snippet holds the answer" from 70% to
     79%). A third sentence is added before them only if it has query terms
     the others lack.
+
+    Words of the document's title (``topic_terms``) say which paragraph, not
+    which sentence, and count a fifth. For a how-many or when question
+    (``wants_number``), a sentence holding such a number wins among those
+    that match at least half as well as the best.
     """
     sentences = sentence_spans(text) or [(0, len(text))]
     found = [set(analyzer.tokenize(text[s:e])) & term_weights.keys() for s, e in sentences]
     spread = Counter(term for terms in found for term in terms)
-    local = {t: w * math.log(1 + len(sentences) / spread[t]) for t, w in term_weights.items() if spread[t]}
+    local = {
+        t: w * math.log(1 + len(sentences) / spread[t]) * (TOPIC_SHARE if t in topic_terms else 1.0)
+        for t, w in term_weights.items()
+        if spread[t]
+    }
     scores = [sum(local[t] for t in terms) for terms in found]
+    if wants_number is not None:
+        # Among sentences that match about as well as the best, the one with
+        # the number; a sentence that barely matches does not win by a number.
+        top = max(scores, default=0.0)
+        scores = [
+            score + top * (score >= top / 2 and wants_number(text[s:e]))
+            for score, (s, e) in zip(scores, sentences)
+        ]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     first = last = best
 
