@@ -1,0 +1,47 @@
+"""Choosing the sentences to show, and marking the matched words."""
+
+from retrieval import Analyzer
+from retrieval.relevance import number_test
+from retrieval.snippets import Snippet, best_snippet
+
+ANALYZER = Analyzer([])
+TEXT = "洛拉出生于罗马，是知名演员。她的父亲是作家。洛拉在大学研究当代舞蹈。她后来移居美国。"
+
+
+def weights(*terms):
+    return {t: 1.0 for t in terms}
+
+
+def test_the_sentence_with_the_question_words_is_chosen_with_the_next():
+    snippet = best_snippet(ANALYZER, TEXT, weights("大学", "研究"))
+    assert snippet.text == "洛拉在大学研究当代舞蹈。她后来移居美国。"
+
+
+def test_title_words_say_which_paragraph_not_which_sentence():
+    text = "帕尼亚尼是意大利演员。她的父亲是作家。她在大学研究舞蹈。"
+    name = frozenset(ANALYZER.tokenize("帕尼亚尼"))  # the document's title
+    terms = {**weights(*name), **weights("大学")}
+    assert len(name) >= 2  # a name outweighs one word unless discounted
+    assert best_snippet(ANALYZER, text, terms).text.startswith("帕尼亚尼")
+    assert best_snippet(ANALYZER, text, terms, topic_terms=name).text == "她在大学研究舞蹈。"
+
+
+def test_how_many_questions_prefer_a_matching_sentence_with_a_number():
+    text = "该馆藏书丰富，服务读者。该馆藏书达到三百万册，读者众多。馆长是张三。"
+    plain = best_snippet(ANALYZER, text, weights("藏书", "读者"))
+    counted = best_snippet(ANALYZER, text, weights("藏书", "读者"), wants_number=number_test("该馆藏书有多少？"))
+    assert plain.text.startswith("该馆藏书丰富")
+    assert counted.text.startswith("该馆藏书达到三百万册")
+    assert number_test("该馆在哪里？") is None
+
+
+def test_marks_wrap_every_highlight_and_escape_the_rest():
+    snippet = Snippet("a<b>c", [(1, 2)])
+    assert snippet.marked("[", "]") == "a[<]b>c"
+    assert snippet.marked("<b>", "</b>", escape=lambda s: s.replace("<", "&lt;").replace(">", "&gt;")) == "a<b>&lt;</b>b&gt;c"
+
+
+def test_highlights_are_the_question_words_in_the_snippet():
+    snippet = best_snippet(ANALYZER, TEXT, weights("大学", "舞蹈"))
+    marked = snippet.marked()
+    assert "【大学】" in marked and "【舞蹈】" in marked
