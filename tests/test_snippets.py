@@ -20,8 +20,8 @@ def test_the_sentence_with_the_question_words_is_chosen_with_the_next():
 def test_title_words_say_which_paragraph_not_which_sentence():
     text = "帕尼亚尼是意大利演员。她的父亲是作家。她在大学研究舞蹈。"
     name = frozenset(ANALYZER.tokenize("帕尼亚尼"))  # the document's title
-    terms = {**weights(*name), **weights("大学")}
-    assert len(name) >= 2  # a name outweighs one word unless discounted
+    terms = {**weights(*name), "大学": 2.0}
+    assert len(name) >= 3  # a name of several tokens outweighs one word unless discounted
     assert best_snippet(ANALYZER, text, terms).text.startswith("帕尼亚尼")
     assert best_snippet(ANALYZER, text, terms, topic_terms=name).text == "她在大学研究舞蹈。"
 
