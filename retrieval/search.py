@@ -137,10 +137,15 @@ class SearchEngine:
     def suggestions(self, n: int = 2) -> list[str]:
         """Terms worth trying: the corpus's own coinages (not in jieba's
         dictionary), those in most chunks first."""
+        return self._ranked_coinages[:n]
+
+    @cached_property
+    def _ranked_coinages(self) -> list[str]:
+        # Fixed for an index, so ranked once rather than on every refusal.
         vocabulary = self.model.vocabulary
         coined = [t for t in self.analyzer.terms if t in vocabulary and not self.analyzer.is_common_word(t)]
         coined.sort(key=lambda t: (-int(self.model.doc_freq[vocabulary[t]]), -len(t), t))
-        return coined[:n]
+        return coined
 
     def _pair_weights(self, tokens: list[str]) -> dict[str, float]:
         """Word pairs the corpus has, weighed by idf: they point at the sentence

@@ -98,18 +98,12 @@ def test_utf16_with_bom(codec, text):
     assert result.encoding == "utf-16"
 
 
-def test_utf16_le_without_bom_ascii_only():
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_ascii_only(encoding):
     text = "Title: Annual report\r\nLine two of the exported file\r\n"
-    result = decode_bytes(text.encode("utf-16-le"))
+    result = decode_bytes(text.encode(encoding))
     assert result.text == text
-    assert result.encoding == "utf-16-le"
-
-
-def test_utf16_be_without_bom_ascii_only():
-    text = "Title: Annual report\r\nLine two of the exported file\r\n"
-    result = decode_bytes(text.encode("utf-16-be"))
-    assert result.text == text
-    assert result.encoding == "utf-16-be"
+    assert result.encoding == encoding
 
 
 def test_utf16_le_without_bom_ascii_heavy_with_some_chinese():
