@@ -12,7 +12,7 @@ from retrieval import relevance
 from retrieval.analyzer import Analyzer, is_word_pair
 from retrieval.bm25 import BM25Model, build_model
 from retrieval.chunking import Chunk
-from retrieval.snippets import Snippet, best_snippet
+from retrieval.snippets import Snippet, best_snippet, whole_passage
 
 DEFAULT_TOP_K = 5
 MAX_QUESTION_CHARS = 500
@@ -25,11 +25,19 @@ class Hit:
     chunk: Chunk
     coverage: float  # share of the question's weight found in this chunk or its citation
     _make_snippet: Callable[[], Snippet] = field(repr=False, compare=False)
+    _make_passage: Callable[[], Snippet] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def snippet(self) -> Snippet:
         """Made on first use: most callers show only the first few hits."""
         return self._make_snippet()
+
+    @cached_property
+    def passage(self) -> Snippet:
+        """The whole chunk, the question's words marked."""
+        if self._make_passage is None:
+            return Snippet(self.chunk.text)
+        return self._make_passage()
 
     @property
     def citation(self) -> str:
@@ -131,6 +139,7 @@ class SearchEngine:
                     best_snippet, self.analyzer, chunk.text, snippet_weights,
                     self._citation_terms(chunk.title, "", ""), wants_number,
                 ),
+                _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights),
             ))
         return hits
 

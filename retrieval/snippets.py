@@ -102,3 +102,9 @@ def best_snippet(
     snippet_text = text[start:end]
     words = {t for t in term_weights if not is_word_pair(t)}
     return Snippet(snippet_text, highlight_spans(analyzer, snippet_text, words))
+
+
+def whole_passage(analyzer: Analyzer, text: str, term_weights: dict[str, float]) -> Snippet:
+    """The whole chunk with the question's words marked, for "show the full passage"."""
+    words = {t for t in term_weights if not is_word_pair(t)}
+    return Snippet(text, highlight_spans(analyzer, text, words))
