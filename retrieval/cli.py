@@ -13,6 +13,7 @@ from retrieval.chunking import chunk_documents
 from retrieval.corpus import default_corpus_paths
 from retrieval.documents import load_corpus
 from retrieval.indexing import open_engine
+from retrieval.terminal import progress_printer, utf8_stdio
 from retrieval.render import answer_to_json, answer_to_text
 from retrieval.search import DEFAULT_TOP_K
 from retrieval.store import IndexLoadError
@@ -133,7 +134,7 @@ def _positive_int(value: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _utf8_stdio()
+    utf8_stdio()
     try:
         return COMMANDS[args.command](args)
     except IndexLoadError as exc:
@@ -149,16 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _utf8_stdio() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8", errors="replace")
-    if hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
-
-
 def _open(args, *, quiet: bool = False, always_progress: bool = False):
-    progress = None if quiet else _progress_printer(always=always_progress)
+    progress = None if quiet else progress_printer(always=always_progress)
     engine, report = open_engine(args.corpus, args.index, progress=progress, force=getattr(args, "force", False))
     for problem in report.problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
@@ -167,38 +160,6 @@ def _open(args, *, quiet: bool = False, always_progress: bool = False):
         print(f"error: no readable documents in {corpus}", file=sys.stderr)
         raise SystemExit(2)
     return engine, report
-
-
-def _progress_printer(*, always: bool = False):
-    """A tqdm bar per stage on a terminal; plain lines every 10% elsewhere
-    (``always``), so logs of long indexing runs show it is alive."""
-    if not sys.stderr.isatty():
-        return _plain_progress() if always else None
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    return update
-
-
-def _plain_progress():
-    last_tenth: dict[str, int] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        tenth = done * 10 // max(total, 1)
-        if tenth != last_tenth.get(stage):
-            last_tenth[stage] = tenth
-            print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)
-
-    return update
 
 
 def cmd_ask(args) -> int:
@@ -261,7 +222,7 @@ def cmd_eval(args) -> int:
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    progress = _progress_printer(always=not args.json)
+    progress = progress_printer(always=not args.json)
     report = (lambda done, total: progress("questions", done, total)) if progress else None
     metrics = evaluate(dataset, top_k=args.top_k, progress=report, **args.analyzer)
     options = {**ANALYZER_DEFAULTS, **args.analyzer}
