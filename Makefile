@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	@$(BIN)/python -m retrieval chat
+	@$(BIN)/python -m bot
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,0 +1,406 @@
+"""Telegram updates → questions → replies. Each handler is small; the work is
+in `bot.service` (searching), `bot.rendering` (HTML) and `bot.state` (memory).
+
+Group etiquette: the bot answers `/ask`, messages that mention it and
+replies to its own messages, and stays silent on everything else. All of
+these reach a bot in privacy mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.config import Settings
+from bot.keyboards import Action, answer_keyboard
+from bot.rendering import (
+    INLINE_RESULTS,
+    escape,
+    inline_description,
+    page_count,
+    render_answer,
+    render_inline_passage,
+    split_message,
+)
+from bot.service import QaService
+from bot.state import StateStore
+from bot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+INLINE_CACHE_SECONDS = 300  # the corpus changes rarely; a reload is at most 5 minutes stale inline
+SEND_ATTEMPTS = 3  # for 5xx and network faults; 429s are the rate limiter's job
+
+
+@dataclass
+class Deps:
+    """Everything a handler needs, kept in ``application.bot_data``."""
+
+    settings: Settings
+    texts: Texts
+    qa: QaService
+    store: StateStore
+    refused_chats: set[int] = field(default_factory=set)
+
+
+def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.bot_data["deps"]
+
+
+# ----------------------------------------------------------------- gate
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: chats outside ALLOWED_CHAT_IDS get one polite refusal."""
+    d = deps(context)
+    if not d.settings.allowed_chat_ids:
+        return
+    chat = update.effective_chat
+    user = update.effective_user
+    where = chat.id if chat else (user.id if user else None)
+    if d.settings.chat_allowed(where):
+        return
+    if update.inline_query:
+        await update.inline_query.answer([], cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+    elif update.callback_query:
+        await update.callback_query.answer(d.texts.not_allowed, show_alert=True)
+    elif update.effective_message and where is not None and where not in d.refused_chats and _addressed(update, context):
+        d.refused_chats.add(where)
+        await update.effective_message.reply_text(escape(d.texts.not_allowed))
+    raise ApplicationHandlerStop
+
+
+def _addressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether a message is meant for the bot, so a refusal is not chatter either."""
+    message = update.effective_message
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    text = message.text or ""
+    return text.startswith("/") or _mentions_bot(message, context.bot.username) or _replies_to_bot(message, context.bot.id)
+
+
+# ----------------------------------------------------------------- commands
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.args and context.args[0] == "help":  # the inline "how to use" button
+        await help_command(update, context)
+        return
+    d = deps(context)
+    text = d.texts.start_html.format(documents=len(d.qa.sources()), examples=_examples_html(d))
+    await _send(update.effective_message, text)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    text = d.texts.help_html.format(
+        username=escape(context.bot.username or "bot"),
+        examples=_examples_html(d),
+        full=escape(d.texts.button_full),
+        more=escape(d.texts.button_more),
+    )
+    await _send(update.effective_message, text)
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    await _send(update.effective_message, d.texts.about_html.format(chunks=len(d.qa.engine.chunks)))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    listed = d.qa.sources()
+    lines = [escape(d.texts.sources_header.format(documents=len(listed), chunks=sum(s.chunks for s in listed)))]
+    lines += [
+        escape(d.texts.sources_line.format(n=n, title=s.title, author=s.author or "—", chunks=s.chunks))
+        for n, s in enumerate(listed, start=1)
+    ]
+    for part in split_message("\n".join(lines)):
+        await _send(update.effective_message, part)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/ask 问题`; a bare `/ask` in reply to someone's message asks that message."""
+    message = update.effective_message
+    question = _command_argument(message.text or "")
+    if not question and message.reply_to_message and not _replies_to_bot(message, context.bot.id):
+        question = message.reply_to_message.text or message.reply_to_message.caption or ""
+    if not question.strip():
+        d = deps(context)
+        example = (d.qa.examples() or ["……"])[0]
+        await _send(message, escape(d.texts.empty_question.format(example=example)))
+        return
+    await answer_question(message, question, context)
+
+
+COMMAND_WITHOUT_ENTITY = r"^/(start|help|ask|sources|about|stats|reload)(@[A-Za-z0-9_]+)?(\s|$)"
+
+
+async def command_without_entity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A `/command` whose message came without a bot_command entity (some
+    clients and API emulators): route it as if it had one."""
+    message = update.effective_message
+    name, target = re.match(COMMAND_WITHOUT_ENTITY, message.text).group(1, 2)
+    if target and target[1:].lower() != (context.bot.username or "").lower():
+        return  # meant for another bot
+    context.args = _command_argument(message.text).split()
+    await COMMANDS[name](update, context)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    if not _is_admin(update, d):
+        await _send(update.effective_message, escape(d.texts.admin_only))
+        return
+    answers, up, down = await asyncio.to_thread(d.store.counts)
+    await _send(update.effective_message, escape(d.texts.stats.format(answers=answers, up=up, down=down)))
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    if not _is_admin(update, d):
+        await _send(update.effective_message, escape(d.texts.admin_only))
+        return
+    await _send(update.effective_message, escape(d.texts.reloading))
+    report = await d.qa.reload()
+    text = d.texts.reloaded.format(documents=report.documents, chunks=report.chunks, seconds=report.seconds)
+    await _send(update.effective_message, escape(text))
+
+
+def _is_admin(update: Update, d: Deps) -> bool:
+    return bool(update.effective_user and update.effective_user.id in d.settings.admin_user_ids)
+
+
+COMMANDS = {
+    "start": start,
+    "help": help_command,
+    "ask": ask_command,
+    "sources": sources,
+    "about": about,
+    "stats": stats,
+    "reload": reload,
+}
+
+
+# ----------------------------------------------------------------- messages
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every text message is a question."""
+    await answer_question(update.effective_message, update.effective_message.text, context)
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups only messages addressed to the bot are questions."""
+    message = update.effective_message
+    username = context.bot.username
+    if _mentions_bot(message, username):
+        await answer_question(message, _without_mention(message.text, username), context)
+    elif _replies_to_bot(message, context.bot.id):
+        await answer_question(message, message.text, context)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files: say what the bot does. In groups only
+    when the message was meant for the bot."""
+    message = update.effective_message
+    if message.chat.type != ChatType.PRIVATE:
+        caption_mentions = _mentions_bot(message, context.bot.username)
+        if not (caption_mentions or _replies_to_bot(message, context.bot.id)):
+            return
+    d = deps(context)
+    example = (d.qa.examples() or ["……"])[0]
+    await _send(message, escape(d.texts.not_text.format(example=example)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private `/something` the bot does not have: show the help rather than search for it."""
+    await help_command(update, context)
+
+
+async def answer_question(message: Message, question: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    await _typing(message)
+    answer = await d.qa.ask(question or "")
+    markup = None
+    if answer.answered:
+        answer_id = await _remember(d, message, answer)
+        if answer_id is not None:
+            markup = answer_keyboard(answer_id, d.texts, page=0, pages=page_count(answer), expanded=False)
+    await _send(message, render_answer(answer, d.texts), reply_markup=markup)
+
+
+async def _remember(d: Deps, message: Message, answer) -> int | None:
+    """The answer's id for its buttons; a failing state file costs the buttons, not the answer."""
+    try:
+        return await asyncio.to_thread(
+            d.store.record_answer,
+            message.chat_id,
+            message.from_user.id if message.from_user else None,
+            answer.question,
+            [hit.chunk.chunk_id for hit in answer.hits],
+        )
+    except Exception:
+        log.exception("could not record an answer in the state store; sending it without buttons")
+        return None
+
+
+# ----------------------------------------------------------------- buttons
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    d = deps(context)
+    action = Action.decode(query.data)
+    if action is None:
+        await query.answer()
+        return
+    if action.kind == "vote":
+        recorded = await asyncio.to_thread(d.store.record_vote, action.answer_id, query.from_user.id, action.arg == "up")
+        thanks = d.texts.feedback_thanks_up if action.arg == "up" else d.texts.feedback_thanks_down
+        await query.answer(thanks if recorded else d.texts.busy_expired)
+        return
+
+    asked = await asyncio.to_thread(d.store.question, action.answer_id)
+    answer = await d.qa.ask(asked.question) if asked else None
+    if answer is None or not answer.answered:
+        await query.answer(d.texts.busy_expired, show_alert=True)
+        return
+    pages = page_count(answer)
+    page = min(int(action.arg), pages - 1) if action.kind == "page" else 0
+    expanded = action.kind == "full" and action.arg == "1"
+    text = render_answer(answer, d.texts, page=page, expanded=expanded)
+    markup = answer_keyboard(action.answer_id, d.texts, page=page, pages=pages, expanded=expanded)
+    await query.answer()
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # a double tap: already showing that
+            raise
+
+
+# ----------------------------------------------------------------- inline mode
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    d = deps(context)
+    text = query.query.strip()
+    help_button = InlineQueryResultsButton(text=d.texts.inline_help_button, start_parameter="help")
+    if not text:
+        await query.answer([], button=help_button, cache_time=INLINE_CACHE_SECONDS)
+        return
+    answer = await d.qa.ask(text, INLINE_RESULTS)
+    if not answer.answered:
+        nothing = InlineQueryResultsButton(text=d.texts.inline_nothing, start_parameter="help")
+        await query.answer([], button=nothing, cache_time=INLINE_CACHE_SECONDS)
+        return
+    results = [
+        InlineQueryResultArticle(
+            id=hashlib.sha1(hit.chunk.chunk_id.encode()).hexdigest()[:32],
+            title=f"《{hit.chunk.title}》 {hit.chunk.section}".strip()[:128],
+            description=inline_description(hit),
+            input_message_content=InputTextMessageContent(
+                render_inline_passage(hit, d.texts), parse_mode=ParseMode.HTML
+            ),
+        )
+        for hit in answer.hits[:INLINE_RESULTS]
+    ]
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=help_button)
+
+
+# ----------------------------------------------------------------- errors
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (the log formatter strips the token) and apologise without details."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    texts = deps(context).texts
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(texts.error, show_alert=True)
+        elif update.effective_message and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            await update.effective_message.reply_text(escape(texts.error))
+        elif update.effective_message and _addressed(update, context):
+            await update.effective_message.reply_text(escape(texts.error))
+    except TelegramError:
+        log.warning("could not tell the user about the error either", exc_info=True)
+
+
+# ----------------------------------------------------------------- helpers
+
+
+async def _send(message: Message, text: str, **kwargs) -> Message:
+    """Reply (quoting the asker in groups, in the same forum topic), retrying
+    network faults and 5xx answers; 429s are retried by the rate limiter."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await message.reply_text(text, **kwargs)
+        except BadRequest:
+            raise
+        except NetworkError:
+            if attempt == SEND_ATTEMPTS:
+                raise
+            log.warning("sending a reply failed (attempt %d of %d); retrying", attempt, SEND_ATTEMPTS)
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _typing(message: Message) -> None:
+    try:
+        await message.reply_chat_action(ChatAction.TYPING)
+    except TelegramError:
+        pass  # a courtesy; the answer matters, not the indicator
+
+
+def _examples_html(d: Deps) -> str:
+    return "\n".join(f"• <code>{escape(q)}</code>" for q in d.qa.examples())
+
+
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?", re.ASCII)
+
+
+def _command_argument(text: str) -> str:
+    """Everything after `/ask` or `/ask@name`, line breaks kept."""
+    return _COMMAND.sub("", text, count=1).strip()
+
+
+def _mentions_bot(message: Message, username: str | None) -> bool:
+    if not username:
+        return False
+    target = f"@{username}".lower()
+    entities = message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]) or message.parse_caption_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    )
+    for entity, value in entities.items():
+        if value.lower() == target or (entity.user and entity.user.username and entity.user.username.lower() == username.lower()):
+            return True
+    # Clients always send entities; a mention without one is still a mention.
+    text = message.text or message.caption or ""
+    return bool(re.search(rf"(?<![\w@]){re.escape(target)}(?!\w)", text, re.IGNORECASE | re.ASCII))
+
+
+def _without_mention(text: str, username: str) -> str:
+    return re.sub(rf"@{re.escape(username)}(?!\w)", " ", text, flags=re.IGNORECASE | re.ASCII).strip()
+
+
+def _replies_to_bot(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)

@@ -1,0 +1,166 @@
+"""Every sentence the bot says, in Chinese (the default) and English.
+
+Plain text with `{placeholders}`; the renderer escapes whatever it fills in.
+Strings that are HTML already say so in their name (`*_html`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Texts:
+    start_html: str
+    help_html: str
+    about_html: str
+    sources_header: str
+    sources_line: str
+    answer_more_header: str
+    page_header: str
+    source_label: str
+    truncated: str
+    empty_question: str
+    empty_with_terms: str
+    not_found: str
+    not_found_hint: str
+    not_found_hint_with_terms: str
+    unknown_words: str
+    no_number: str
+    not_text: str
+    not_allowed: str
+    error: str
+    busy_expired: str
+    button_full: str
+    button_collapse: str
+    button_more: str
+    button_previous: str
+    feedback_thanks_up: str
+    feedback_thanks_down: str
+    inline_help_button: str
+    inline_nothing: str
+    admin_only: str
+    stats: str
+    reloading: str
+    reloaded: str
+    description: dict[str, str]
+
+
+ZH = Texts(
+    start_html=(
+        "你好！我从{documents}篇文档中找出回答问题的段落，并注明出处。\n\n"
+        "直接发问题给我，例如：\n{examples}\n\n"
+        "在群里用 <code>/ask 问题</code>、@我，或回复我的消息。发送 /help 查看更多用法。"
+    ),
+    help_html=(
+        "<b>怎么用</b>\n"
+        "• 私聊：直接发送问题或几个关键词。\n"
+        "• 群聊：<code>/ask 问题</code>，或 <code>@{username} 问题</code>，或回复我的消息。\n"
+        "• 任意聊天：输入 <code>@{username} 关键词</code>，从列表中选一段发出。\n\n"
+        "<b>例子</b>\n{examples}\n\n"
+        "回答下方的按钮：<b>{full}</b> 展开整段原文，<b>{more}</b> 翻看其他段落，👍/👎 告诉我答得好不好。\n\n"
+        "/sources 文档列表 · /about 关于"
+    ),
+    about_html=(
+        "<b>中文文档问答</b>\n"
+        "用 BM25 在{chunks}个段落中检索，引用原文并注明《标题》· 作者 · 小节 · 段落。"
+        "文档里没有答案时，我会直说，不会编造。"
+    ),
+    sources_header="文档（{documents}篇，{chunks}个段落）：",
+    sources_line="{n}. 《{title}》 · {author} · {chunks}段",
+    answer_more_header="其他出处：",
+    page_header="更多结果（第{first}–{last}条）：",
+    source_label="出处：",
+    truncated="（问题超过 {limit} 字，只按前 {limit} 字检索。）",
+    empty_question="请在命令后面写上问题，例如：/ask {example}",
+    empty_with_terms="请发送一个问题或几个关键词，例如：{terms}",
+    not_found="文档中没有找到能回答这个问题的段落。",
+    not_found_hint="换个说法，或只用几个关键词再问。",
+    not_found_hint_with_terms="换个说法，或只用几个关键词再问，例如：{terms}",
+    unknown_words="文档中没有出现：{words}。",
+    no_number="相关段落里没有给出这个数字或时间。",
+    not_text="我只能读文字。请用文字发送问题，例如：{example}",
+    not_allowed="抱歉，这个机器人只在指定的聊天中使用。",
+    error="抱歉，处理时出了点问题，请稍后再试。",
+    busy_expired="这条回答已经过期，请重新提问。",
+    button_full="📄 全文",
+    button_collapse="📄 收起",
+    button_more="更多结果 ▶",
+    button_previous="◀ 上一页",
+    feedback_thanks_up="谢谢！已记录：有帮助。",
+    feedback_thanks_down="谢谢！已记录：没帮助。",
+    inline_help_button="怎么用",
+    inline_nothing="没有找到相关段落",
+    admin_only="这个命令只供管理员使用。",
+    stats="已回答 {answers} 个问题；反馈 👍 {up} · 👎 {down}。",
+    reloading="正在重新读取文档……",
+    reloaded="已重新载入：{documents}篇文档，{chunks}个段落（{seconds:.1f} 秒）。",
+    description={
+        "start": "开始使用",
+        "help": "用法和例子",
+        "ask": "提问：/ask 问题",
+        "sources": "文档列表",
+        "about": "关于这个机器人",
+    },
+)
+
+EN = Texts(
+    start_html=(
+        "Hello! I find the paragraphs of {documents} documents that answer your question, and cite them.\n\n"
+        "Just send me a question, for example:\n{examples}\n\n"
+        "In groups use <code>/ask question</code>, mention me, or reply to my message. /help shows more."
+    ),
+    help_html=(
+        "<b>How to use</b>\n"
+        "• Private chat: send a question or a few keywords.\n"
+        "• Groups: <code>/ask question</code>, <code>@{username} question</code>, or reply to my message.\n"
+        "• Any chat: type <code>@{username} keywords</code> and pick a passage to post.\n\n"
+        "<b>Examples</b>\n{examples}\n\n"
+        "Buttons under an answer: <b>{full}</b> shows the whole paragraph, <b>{more}</b> pages through "
+        "other passages, 👍/👎 tell me whether it helped.\n\n"
+        "/sources documents · /about about"
+    ),
+    about_html=(
+        "<b>Chinese document Q&amp;A</b>\n"
+        "BM25 search over {chunks} paragraphs, quoting the source with 《title》 · author · section · paragraph. "
+        "When the documents do not answer, I say so instead of guessing."
+    ),
+    sources_header="Documents ({documents}, {chunks} paragraphs):",
+    sources_line="{n}. 《{title}》 · {author} · {chunks} paragraphs",
+    answer_more_header="Other sources:",
+    page_header="More results ({first}–{last}):",
+    source_label="Source: ",
+    truncated="(Your question is over {limit} characters; only the first {limit} were searched.)",
+    empty_question="Write the question after the command, for example: /ask {example}",
+    empty_with_terms="Send a question or a few keywords, for example: {terms}",
+    not_found="The documents do not contain a paragraph that answers this.",
+    not_found_hint="Try other words, or just a few keywords.",
+    not_found_hint_with_terms="Try other words, or just a few keywords, for example: {terms}",
+    unknown_words="Not in the documents: {words}.",
+    no_number="The related paragraphs give no such number or date.",
+    not_text="I can only read text. Please send your question as text, for example: {example}",
+    not_allowed="Sorry, this bot is only available in certain chats.",
+    error="Sorry, something went wrong. Please try again later.",
+    busy_expired="This answer has expired; please ask again.",
+    button_full="📄 Full text",
+    button_collapse="📄 Collapse",
+    button_more="More ▶",
+    button_previous="◀ Back",
+    feedback_thanks_up="Thanks! Recorded as helpful.",
+    feedback_thanks_down="Thanks! Recorded as not helpful.",
+    inline_help_button="How to use",
+    inline_nothing="No matching passage",
+    admin_only="This command is for the bot's admins.",
+    stats="{answers} questions answered; feedback 👍 {up} · 👎 {down}.",
+    reloading="Reloading the documents…",
+    reloaded="Reloaded: {documents} documents, {chunks} paragraphs ({seconds:.1f} s).",
+    description={
+        "start": "Start",
+        "help": "How to use, with examples",
+        "ask": "Ask: /ask question",
+        "sources": "List the documents",
+        "about": "About this bot",
+    },
+)
+
+LANGUAGES = {"zh": ZH, "en": EN}
