@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 
@@ -116,4 +117,11 @@ def _webhook_path(url: str) -> str:
 
 
 def _corpus_name(settings: Settings) -> str:
-    return ", ".join(str(p) for p in settings.corpus_paths)
+    return ", ".join(_relative(p) for p in settings.corpus_paths)
+
+
+def _relative(path) -> str:
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:  # another drive on Windows
+        return str(path)

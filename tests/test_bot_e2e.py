@@ -320,3 +320,19 @@ def test_python_m_bot_names_the_bad_key(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "12345:short" not in result.stderr
+
+
+def test_without_a_token_it_is_the_console_chat_the_readme_shows(tmp_path):
+    """README's `printf … | make run` example, checked against the real output."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme.split("printf '重庆提出的885工作机制是什么？\\n' | make run", 1)[1]
+    block = after.split("```\n")[2].split("```")[0]  # the output block after the command's block
+    hint, expected = block.split("\n", 1)
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN="", PYTHONPATH=str(REPO), INDEX_DIR=str(tmp_path / "index"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=REPO, env=env, input="重庆提出的885工作机制是什么？\n",
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.rstrip("\n") + "\n"
+    assert hint in result.stderr
