@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.texts import Texts
 
 MAX_CALLBACK_BYTES = 64
-_PATTERN = re.compile(r"^a:(\d{1,18}):(full|page|vote):(\d{1,3}|up|down)$")
+_PATTERN = re.compile(r"a:(\d{1,19}):(full|page|vote):(\d{1,3}|up|down)")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Action:
     @classmethod
     def decode(cls, data: str | None) -> "Action | None":
         """None for anything this bot did not make (old clients, other bots' buttons)."""
-        match = _PATTERN.match(data or "")
+        match = _PATTERN.fullmatch(data or "")
         if not match:
             return None
         answer_id, kind, arg = match.groups()

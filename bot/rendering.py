@@ -9,11 +9,13 @@ that fits here fits there.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from bot.texts import Texts
 from retrieval.search import MAX_QUESTION_CHARS, Answer, Hit
 from retrieval.sentences import sentence_spans
+from retrieval.snippets import Snippet
 
 MESSAGE_LIMIT = 4096
 OTHER_SOURCES = 2  # the compact list under the best passage
@@ -42,12 +44,28 @@ def page_count(answer: Answer) -> int:
 
 
 def render_answer(answer: Answer, texts: Texts, *, page: int = 0, expanded: bool = False) -> str:
-    """One message: an answer page, or the reason nothing is quoted."""
+    """One message: an answer page, or the reason nothing is quoted.
+
+    A passage too long for one message is shortened as text, before it is
+    escaped and marked, so the citation and every closing tag survive.
+    """
     if not answer.answered:
         return render_not_found(answer, texts)
+    for budget in PASSAGE_BUDGETS:
+        message = _answer_page(answer, texts, page, expanded, budget)
+        if len(message) <= MESSAGE_LIMIT:
+            return message
+    return fit(message)
+
+
+# Characters of quoted text per passage, tried in turn until the message fits.
+PASSAGE_BUDGETS = (None, 2000, 1000, 500, 240, 120)
+
+
+def _answer_page(answer: Answer, texts: Texts, page: int, expanded: bool, budget: int | None) -> str:
     parts = [escape(texts.truncated.format(limit=MAX_QUESTION_CHARS))] if answer.truncated else []
     if page == 0:
-        parts.append(_best_passage(answer.hits[0], texts, expanded))
+        parts.append(_best_passage(answer.hits[0], texts, expanded, budget))
         others = answer.hits[1 : 1 + OTHER_SOURCES]
         if others:
             parts.append(escape(texts.answer_more_header) + "\n" + "\n".join(_compact(h) for h in others))
@@ -56,16 +74,25 @@ def render_answer(answer: Answer, texts: Texts, *, page: int = 0, expanded: bool
         hits = answer.hits[first : first + PAGE_SIZE]
         header = escape(texts.page_header.format(first=first + 1, last=first + len(hits)))
         parts.append(header)
-        parts.extend(f"{h.rank}. {marked(h.snippet)}\n{citation(h)}" for h in hits)
-    return fit("\n\n".join(parts))
+        parts.extend(f"{h.rank}. {marked(shorten(h.snippet, budget))}\n{citation(h)}" for h in hits)
+    return "\n\n".join(parts)
 
 
-def _best_passage(hit: Hit, texts: Texts, expanded: bool) -> str:
+def _best_passage(hit: Hit, texts: Texts, expanded: bool, budget: int | None = None) -> str:
+    body = marked(shorten(hit.snippet, budget))
     if expanded:
-        body = f"{marked(hit.snippet)}\n<blockquote expandable>{marked(hit.passage)}</blockquote>"
-    else:
-        body = marked(hit.snippet)
+        body += f"\n<blockquote expandable>{marked(shorten(hit.passage, budget))}</blockquote>"
     return f"{body}\n{escape(texts.source_label)}{citation(hit)}"
+
+
+def shorten(snippet: Snippet, budget: int | None) -> Snippet:
+    """At most ``budget`` characters, cut at a sentence end when one is near,
+    marked "…"; highlights past the cut are dropped."""
+    if budget is None or len(snippet.text) <= budget:
+        return snippet
+    ends = [end for _, end in sentence_spans(snippet.text) if end <= budget]
+    cut = ends[-1] if ends and ends[-1] >= budget // 2 else budget
+    return Snippet(snippet.text[:cut] + "…", [(a, b) for a, b in snippet.highlights if b <= cut])
 
 
 def _compact(hit: Hit, chars: int = 40) -> str:
@@ -94,7 +121,11 @@ def render_not_found(answer: Answer, texts: Texts) -> str:
 
 def render_inline_passage(hit: Hit, texts: Texts) -> str:
     """What choosing an inline result posts: the answering sentences and the citation."""
-    return fit(f"{marked(hit.snippet)}\n{escape(texts.source_label)}{citation(hit)}")
+    for budget in PASSAGE_BUDGETS:
+        message = _best_passage(hit, texts, False, budget)
+        if len(message) <= MESSAGE_LIMIT:
+            return message
+    return fit(message)
 
 
 def inline_description(hit: Hit) -> str:
@@ -103,13 +134,31 @@ def inline_description(hit: Hit) -> str:
 
 
 def fit(message: str, limit: int = MESSAGE_LIMIT) -> str:
-    """A message that must stay one message (it is edited in place): cut at a
-    line break, ending cleanly. Only reachable with corpus chunks far above the
-    chunker's limit, but an over-long edit would fail outright."""
+    """A message that must stay one message (it is edited in place), for text
+    the renderers could not shorten (a title of thousands of characters): cut
+    at a line break if the tags there are balanced, else as plain text."""
     if len(message) <= limit:
         return message
-    pieces = split_message(message, limit - 2)
-    return pieces[0] + "\n…"
+    first = split_message(message, limit - 2)[0] + "\n…"
+    if _balanced(first):
+        return first
+    text = html.unescape(_TAG.sub("", message))
+    while len(escape(text)) > limit - 1:
+        text = text[: len(text) * 9 // 10]
+    return escape(text) + "…"
+
+
+_TAG = re.compile(r"<(/?)([a-z-]+)[^>]*>")
+
+
+def _balanced(fragment: str) -> bool:
+    open_tags: list[str] = []
+    for closing, name in _TAG.findall(fragment):
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return False
+    return not open_tags
 
 
 @dataclass(frozen=True)
@@ -137,7 +186,7 @@ def split_message(message: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             current = piece.text
     if current:
         out.append(current)
-    return out
+    return [piece for piece in out if piece.strip()]  # Telegram rejects a blank message
 
 
 def _pieces(message: str, limit: int) -> list[_Piece]:
@@ -162,6 +211,9 @@ def _sentences(line: str, limit: int) -> list[str]:
     parts: list[str] = []
     for start, end in zip([0, *ends], [*ends, len(line)]):
         sentence = line[start:end]
+        if len(sentence) > limit:
+            # A hard cut could separate <b> from </b>; the marks go, the words stay.
+            sentence = _TAG.sub("", sentence)
         while len(sentence) > limit:
             cut = _safe_cut(sentence, limit)
             parts.append(sentence[:cut])
