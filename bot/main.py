@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import sys
+from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.error import InvalidToken
@@ -91,15 +92,7 @@ def _run_bot(settings: Settings, qa: QaService) -> int:
     log.info("serving %d chunks of %d documents", len(qa.engine.chunks), len(qa.sources()))
     try:
         if settings.uses_webhook:
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=_webhook_path(settings.webhook_url),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret_token or None,
-                allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=-1,
-            )
+            application.run_webhook(**webhook_options(settings), bootstrap_retries=-1)
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     except InvalidToken:
@@ -110,10 +103,17 @@ def _run_bot(settings: Settings, qa: QaService) -> int:
     return 0
 
 
-def _webhook_path(url: str) -> str:
-    from urllib.parse import urlparse
-
-    return urlparse(url).path.lstrip("/")
+def webhook_options(settings: Settings) -> dict:
+    """Telegram posts to WEBHOOK_URL; the local server listens on the same path
+    and rejects requests without WEBHOOK_SECRET_TOKEN (when set)."""
+    return dict(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret_token or None,
+        allowed_updates=Update.ALL_TYPES,
+    )
 
 
 def _corpus_name(settings: Settings) -> str:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -336,3 +340,82 @@ def test_without_a_token_it_is_the_console_chat_the_readme_shows(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected.rstrip("\n") + "\n"
     assert hint in result.stderr
+
+
+def test_a_slow_question_in_one_chat_does_not_hold_up_another(api, running, qa, monkeypatch):
+    engine = qa.engine
+    real_ask = engine.ask
+
+    def ask(question, top_k=5):
+        if "慢" in question:
+            time.sleep(3)
+        return real_ask(question, top_k)
+
+    monkeypatch.setattr(engine, "ask", ask)
+    other = api.private_chat(user_id=3003)
+    mark = api.mark()
+    api.send_text("慢慢说说八张报表")
+    api.send_text(QUESTION, chat=other, user=api.user(3003))
+    fast = api.wait_for("sendMessage", lambda c: c.params["chat_id"] == other["id"], after=mark)
+    slow = api.wait_for("sendMessage", lambda c: c.params["chat_id"] == api.default_user["id"], after=mark)
+    assert api.calls.index(fast) < api.calls.index(slow)
+
+
+def test_webhook_mode_checks_the_secret_token(qa, unused_port):
+    # Its own server: a webhook there would stop the module's polling bot (409).
+    with FakeBotApi() as api:
+        _webhook_scenario(api, qa, unused_port)
+
+
+def _webhook_scenario(api, qa, unused_port):
+    from bot.main import webhook_options
+
+    deps = make_deps(
+        qa, telegram_api_base_url=api.base_url, webhook_url="https://bot.example.org/telegram/hook",
+        webhook_listen="127.0.0.1", webhook_port=unused_port, webhook_secret_token="s3cret-Token_1",
+    )
+    application = build_application(deps)
+    options = webhook_options(deps.settings)
+
+    class WebhookBot(RunningBot):
+        async def _start(self):
+            app = self.application
+            await app.initialize()
+            await app.updater.start_webhook(**options)
+            await app.start()
+
+    update = {
+        "update_id": 777001,
+        "message": {"message_id": 9001, "date": int(time.time()), "chat": api.private_chat(),
+                    "from": api.default_user, "text": QUESTION},
+    }
+
+    def post(secret: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{unused_port}/telegram/hook", data=json.dumps(update).encode(),
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    mark = api.mark()
+    with WebhookBot(application):
+        registered = api.wait_for("setWebhook", after=mark)
+        assert registered.params["url"] == "https://bot.example.org/telegram/hook"
+        assert registered.params["secret_token"] == "s3cret-Token_1"
+        assert post("wrong") == 403
+        api.assert_no_call("sendMessage", within=0.5, after=mark)
+        assert post("s3cret-Token_1") == 200
+        assert CITATION in replies(api, api.default_user["id"], mark)["text"]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
