@@ -13,10 +13,10 @@ from retrieval.chunking import chunk_documents
 from retrieval.corpus import default_corpus_paths
 from retrieval.documents import load_corpus
 from retrieval.indexing import open_engine
-from retrieval.terminal import progress_printer, utf8_stdio
 from retrieval.render import answer_to_json, answer_to_text
-from retrieval.search import DEFAULT_TOP_K
+from retrieval.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
 from retrieval.store import IndexLoadError
+from retrieval.terminal import progress_printer, utf8_stdio
 
 EXAMPLES = """\
 examples:
@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--top-k", type=_positive_int, default=10, metavar="N",
                           help="paragraphs considered per question (default 10)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    evaluate.add_argument("--no-rerank", dest="rerank", action="store_false",
+                          help="rank by BM25 alone, without the coverage second stage (for the study)")
+    evaluate.add_argument("--rerank-depth", type=_positive_int, metavar="N",
+                          help=f"hits the second stage reorders (default {RERANK_DEPTH})")
+    evaluate.add_argument("--coverage-weight", type=float, metavar="W",
+                          help=f"weight of coverage against BM25 share in the second stage (default {COVERAGE_WEIGHT})")
     evaluate.add_argument("--analyzer", type=_analyzer_options, default={}, metavar="NAME=BOOL,...",
                           help="override analyzer choices for a study: "
                                + ", ".join(f"{k} (default {str(v).lower()})" for k, v in ANALYZER_DEFAULTS.items()))
@@ -224,12 +230,17 @@ def cmd_eval(args) -> int:
         return 2
     progress = progress_printer(always=not args.json)
     report = (lambda done, total: progress("questions", done, total)) if progress else None
-    metrics = evaluate(dataset, top_k=args.top_k, progress=report, **args.analyzer)
-    options = {**ANALYZER_DEFAULTS, **args.analyzer}
+    second_stage = {"rerank_depth": args.rerank_depth, "coverage_weight": args.coverage_weight}
+    metrics = evaluate(dataset, top_k=args.top_k, progress=report, rerank=args.rerank, **second_stage, **args.analyzer)
+    options = {**ANALYZER_DEFAULTS, **args.analyzer, "rerank": args.rerank,
+               "rerank_depth": args.rerank_depth or RERANK_DEPTH,
+               "coverage_weight": COVERAGE_WEIGHT if args.coverage_weight is None else args.coverage_weight}
     if args.json:
         print(metrics_json(metrics, options))
     else:
-        changed = ", ".join(f"{k}={str(v).lower()}" for k, v in args.analyzer.items()) or "defaults"
+        changes = {**args.analyzer, **({} if args.rerank else {"rerank": False}),
+                   **{k: v for k, v in second_stage.items() if v is not None}}
+        changed = ", ".join(f"{k}={str(v).lower()}" for k, v in changes.items()) or "defaults"
         print(metrics.table())
         print(f"{'analyzer':<26}  {changed}")
     return 0

@@ -103,11 +103,19 @@ def evaluate(
     top_k: int = 10,
     progress: Callable[[int, int], None] | None = None,
     engine: SearchEngine | None = None,
+    rerank: bool = True,
+    rerank_depth: int | None = None,
+    coverage_weight: float | None = None,
     **analyzer_options: bool,
 ) -> Metrics:
     started = time.perf_counter()
     if engine is None:
         engine, _ = build_engine(dataset.documents, **analyzer_options)
+        engine.rerank = rerank
+        if rerank_depth is not None:
+            engine.rerank_depth = rerank_depth
+        if coverage_weight is not None:
+            engine.coverage_weight = coverage_weight
     index_seconds = time.perf_counter() - started
 
     hits_1 = hits_5 = answered = snippet_ok = 0

@@ -22,7 +22,8 @@ def hit_to_json(hit: Hit) -> dict:
     chunk = hit.chunk
     return {
         "rank": hit.rank,
-        "score": hit.score,
+        "score": hit.score,  # BM25Okapi; the order also weighs coverage (see retrieval.search)
+        "coverage": hit.coverage,
         "chunk_id": chunk.chunk_id,
         "doc_id": chunk.doc_id,
         "title": chunk.title,

@@ -13,6 +13,13 @@ from retrieval.sentences import sentence_spans
 MAX_SENTENCES = 3
 MAX_SNIPPET_CHARS = 240
 TOPIC_SHARE = 0.2
+# A second, separate sentence joins the snippet when it matches at least this
+# share of the best one: on CMRC 2018 dev it lifts "the snippet holds the
+# answer" from 0.88 to 0.92 (DRCD dev 0.92 → 0.93) for 13 more characters
+# on average (docs/retrieval-quality.md).
+SECOND_SHARE = 0.5
+MAX_SNIPPET_WITH_SECOND = 360
+GAP = "……"  # between sentences that are not next to each other in the paragraph
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,9 @@ def best_snippet(
     short, because answers often follow the sentence that names the subject
     (on CMRC 2018 trial that lifts "the snippet holds the answer" from 70% to
     79%). A third sentence is added before them only if it has query terms
-    the others lack.
+    the others lack. The second-best sentence, when it matches at least half
+    as well, is added too, after a "……" if it is not next to the others:
+    questions are often answered by the sentence that matches second best.
 
     Words of the document's title (``topic_terms``) say which paragraph, not
     which sentence, and count a fifth. For a how-many or when question
@@ -88,7 +97,8 @@ def best_snippet(
             score + top * (score >= top / 2 and wants_number(text[s:e]))
             for score, (s, e) in zip(scores, sentences)
         ]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    best = order[0]
     first = last = best
 
     def length(a: int, b: int) -> int:
@@ -98,8 +108,23 @@ def best_snippet(
         last += 1
     if first > 0 and found[first - 1] - found[first] - found[last] and length(first - 1, last) <= MAX_SNIPPET_CHARS:
         first -= 1
-    start, end = sentences[first][0], sentences[last][1]
-    snippet_text = text[start:end]
+    runs = [[first, last]]
+    second = next((i for i in order[1:] if not first <= i <= last), None)
+    if (
+        second is not None
+        and scores[second] > 0
+        and scores[second] >= SECOND_SHARE * scores[best]
+        and length(first, last) + length(second, second) <= MAX_SNIPPET_WITH_SECOND
+    ):
+        if second == last + 1:
+            runs[0][1] = second
+        elif second == first - 1:
+            runs[0][0] = second
+        else:
+            runs.append([second, second])
+            runs.sort()
+    pieces = [text[sentences[a][0] : sentences[b][1]] for a, b in runs]
+    snippet_text = GAP.join(pieces)
     words = {t for t in term_weights if not is_word_pair(t)}
     return Snippet(snippet_text, highlight_spans(analyzer, snippet_text, words))
 

@@ -21,6 +21,7 @@ from rank_bm25 import BM25Okapi
 
 import retrieval
 from retrieval.bm25 import BM25Model, build_model
+from retrieval.search import COVERAGE_WEIGHT, RERANK_DEPTH, SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -142,9 +143,14 @@ def test_engine_scores_equal_bm25okapi(bundled, question):
             f"{question!r}: {hit.chunk.chunk_id} scored {hit.score!r}, BM25Okapi {expected[index]!r}"
         )
 
-    scores = [hit.score for hit in answer.hits]
-    assert scores == sorted(scores, reverse=True), f"{question!r}: hits not by descending score: {scores}"
+    assert_two_stage_order([(hit.score, hit.coverage) for hit in answer.hits])
     assert [hit.rank for hit in answer.hits] == list(range(1, len(answer.hits) + 1))
+
+    # Without the second stage the hits are in BM25Okapi's own order.
+    plain = SearchEngine(engine.chunks, engine.analyzer, engine.model, rerank=False).ask(question, top_k=len(chunks))
+    scores = [hit.score for hit in plain.hits]
+    assert scores == sorted(scores, reverse=True), f"{question!r}: hits not by descending score: {scores}"
+    assert {h.chunk.chunk_id for h in plain.hits} == {h.chunk.chunk_id for h in answer.hits}
 
     # Every chunk that shares a word with the question is a hit, and no other.
     matching = {chunks[i].chunk_id for i, tokens in enumerate(token_lists) if set(tokens) & set(query)}
@@ -193,8 +199,19 @@ def test_cli_ask_json_scores_equal_bm25okapi(cli_chunks, question):
         assert abs(hit["score"] - expected[index]) <= TOLERANCE, (
             f"{question!r}: {hit['chunk_id']} scored {hit['score']!r}, BM25Okapi {expected[index]!r}"
         )
-    scores = [hit["score"] for hit in answer["hits"]]
-    assert scores == sorted(scores, reverse=True)
+    assert_two_stage_order([(hit["score"], hit["coverage"]) for hit in answer["hits"]])
+
+
+def assert_two_stage_order(hits: list[tuple[float, float]]) -> None:
+    """BM25Okapi order, except that the first RERANK_DEPTH are reordered by
+    score / best score + COVERAGE_WEIGHT × coverage (the documented second stage)."""
+    scores = [score for score, _ in hits]
+    head = sorted(hits[:RERANK_DEPTH], key=lambda h: -h[0])
+    assert scores[RERANK_DEPTH:] == sorted(scores[RERANK_DEPTH:], reverse=True)
+    assert min(scores[:RERANK_DEPTH]) >= max(scores[RERANK_DEPTH:], default=0.0)
+    best = head[0][0]
+    keys = [score / best + COVERAGE_WEIGHT * coverage for score, coverage in hits[:RERANK_DEPTH]]
+    assert keys == sorted(keys, reverse=True), f"first stage {head}, keys {keys}"
 
 
 # ------------------------------------------------------- degenerate corpora

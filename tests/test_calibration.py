@@ -2,8 +2,8 @@
 
 import pytest
 
-from retrieval.calibration import Assessment, Calibration, assess
 from retrieval import open_engine
+from retrieval.calibration import Assessment, Calibration, assess
 
 
 def test_rules_decline_whatever_the_threshold():

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.decoding import DecodeError, DecodedText, decode_bytes
+from retrieval.decoding import DecodedText, DecodeError, decode_bytes
 
 ZH = "重庆推动超大城市现代化治理"
 ZH_PARAGRAPH = (

@@ -2,7 +2,7 @@
 
 from retrieval import Analyzer
 from retrieval.relevance import number_test
-from retrieval.snippets import Snippet, best_snippet
+from retrieval.snippets import GAP, Snippet, best_snippet
 
 ANALYZER = Analyzer([])
 TEXT = "洛拉出生于罗马，是知名演员。她的父亲是作家。洛拉在大学研究当代舞蹈。她后来移居美国。"
@@ -23,15 +23,28 @@ def test_title_words_say_which_paragraph_not_which_sentence():
     terms = {**weights(*name), "大学": 2.0}
     assert len(name) >= 3  # a name of several tokens outweighs one word unless discounted
     assert best_snippet(ANALYZER, text, terms).text.startswith("帕尼亚尼")
-    assert best_snippet(ANALYZER, text, terms, topic_terms=name).text == "她在大学研究舞蹈。"
+    discounted = best_snippet(ANALYZER, text, terms, topic_terms=name).text
+    assert discounted.endswith("她在大学研究舞蹈。")  # the best sentence is there …
+    assert "她的父亲是作家" not in discounted  # … and not as the one after the title sentence
+
+
+def test_a_second_matching_sentence_elsewhere_joins_after_a_gap():
+    text = "洛拉出生于罗马。她的父亲是作家。她喜欢绘画。洛拉在大学研究舞蹈。她后来移居美国。"
+    both = best_snippet(ANALYZER, text, {"罗马": 1.5, "大学": 1.2, "研究": 1.0})
+    assert both.text == f"洛拉出生于罗马。{GAP}洛拉在大学研究舞蹈。她后来移居美国。"
+    assert "【罗马】" in both.marked() and "【大学研究】" in both.marked()
+    weak = best_snippet(ANALYZER, text, {"罗马": 0.2, "大学": 1.2, "研究": 1.0})
+    assert weak.text == "洛拉在大学研究舞蹈。她后来移居美国。"  # matches under half as well: left out
 
 
 def test_how_many_questions_prefer_a_matching_sentence_with_a_number():
-    text = "该馆藏书丰富，服务读者。该馆藏书达到三百万册，读者众多。馆长是张三。"
+    text = "该馆藏书丰富，服务读者。馆长是张三。馆内有咖啡厅。该馆藏书达到三百万册，读者众多。"
     plain = best_snippet(ANALYZER, text, weights("藏书", "读者"))
     counted = best_snippet(ANALYZER, text, weights("藏书", "读者"), wants_number=number_test("该馆藏书有多少？"))
-    assert plain.text.startswith("该馆藏书丰富")
-    assert counted.text.startswith("该馆藏书达到三百万册")
+    # The best sentence comes with the one after it; without the number
+    # preference the first of two equal sentences is the best.
+    assert plain.text.startswith("该馆藏书丰富，服务读者。馆长是张三。")
+    assert counted.text == f"该馆藏书丰富，服务读者。{GAP}该馆藏书达到三百万册，读者众多。"
     assert number_test("该馆在哪里？") is None
 
 
