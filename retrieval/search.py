@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
@@ -9,7 +10,7 @@ from functools import cached_property, lru_cache, partial
 import numpy as np
 
 from retrieval import relevance
-from retrieval.analyzer import Analyzer, is_word_pair
+from retrieval.analyzer import Analyzer, is_word_pair, normalize
 from retrieval.bm25 import BM25Model, build_model
 from retrieval.chunking import Chunk
 from retrieval.snippets import Snippet, best_snippet, whole_passage
@@ -22,6 +23,11 @@ MAX_QUESTION_CHARS = 500
 # word; coverage rewards holding all of them. Chosen on CMRC 2018 dev and
 # DRCD dev (docs/retrieval-quality.md); the reported score stays Okapi's.
 RERANK_DEPTH = 5
+_BYLINE = re.compile(r"^[（(]?\s*作者(?:系|为|是|单位|简介|：|:)")
+# What a question asks of an author whose name is all it shares with the text.
+_ABOUT_PERSON = re.compile(r"职务|职位|职称|头衔|身份|单位|任职|工作|是谁|简介|介绍|背景|机构|部门|who\b", re.I)
+_ABOUT_WRITING = re.compile(r"文章|写了|写的|写过|讲了|讲的|讲什么|观点|主要内容|说了什么|谈了|论述|wrote|article", re.I)
+_WORDS = re.compile(r"\w")
 COVERAGE_WEIGHT = 0.5
 
 
@@ -106,7 +112,8 @@ class SearchEngine:
         # (基层干部 is half-covered by a corpus that has 基层 and 干部: users
         # paraphrase that way), hints go by the words as written.
         unknown = [t for t in dict.fromkeys(words) if t not in self.model.vocabulary]
-        hits = self._rank(question, tokens, [t for t in tokens if not is_word_pair(t)], max(1, top_k))
+        coverage_terms = [t for t in tokens if not is_word_pair(t)]
+        hits = self._rank(question, tokens, coverage_terms, max(1, top_k)) or self._byline_hits(question, coverage_terms, top_k)
         if not hits:
             return Answer(
                 question, False, status="no_match", tokens=tokens, words=words,
@@ -173,6 +180,51 @@ class SearchEngine:
         )
         order = head + list(range(len(head), len(hits)))
         return [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
+
+    def _byline_hits(self, question: str, terms: list[str], top_k: int) -> list[Hit]:
+        """When no paragraph has any of the question's words, its words may
+        still be an author's name, a title or a column, which live in the
+        metadata. A question about the person ("刘嗣方是什么职务？") gets their
+        byline paragraph ("（作者系……）") if there is one, one about what they wrote, or the
+        bare name, gets the article's first paragraph; anything else about
+        them ("……是哪里人？") is not in the documents. Such hits score 0, as
+        BM25Okapi scores a paragraph without the question's words."""
+        weights = relevance.term_weights(terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
+        plain = normalize(question)
+        hits: list[Hit] = []
+        for doc_chunks in self._chunks_by_document.values():
+            first = doc_chunks[0]
+            named = self._citation_terms(first.title, first.author, first.publication) & weights.keys()
+            if not named:
+                continue
+            rest = plain
+            for term in sorted(named, key=len, reverse=True):
+                rest = rest.replace(term, "")
+            if _ABOUT_PERSON.search(rest):
+                # Without a byline, the article itself is what the documents say of them.
+                chunk = next((c for c in reversed(doc_chunks) if _BYLINE.search(c.text)), first)
+            elif _ABOUT_WRITING.search(rest) or not _WORDS.search(rest):
+                chunk = first
+            else:
+                chunk = None
+            if chunk is None:
+                continue
+            hits.append(Hit(
+                rank=len(hits) + 1,
+                score=0.0,
+                chunk=chunk,
+                coverage=relevance.coverage(weights, named),
+                _make_snippet=partial(best_snippet, self.analyzer, chunk.text, weights),
+                _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights),
+            ))
+        return hits[:top_k]
+
+    @cached_property
+    def _chunks_by_document(self) -> dict[str, list[Chunk]]:
+        by_document: dict[str, list[Chunk]] = {}
+        for chunk in self.chunks:
+            by_document.setdefault(chunk.doc_id, []).append(chunk)
+        return by_document
 
     def suggestions(self, n: int = 2) -> list[str]:
         """Terms worth trying: the corpus's own coinages (not in jieba's

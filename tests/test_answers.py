@@ -131,3 +131,39 @@ def test_refusals_suggest_the_corpus_own_terms(engine):
     assert all(not engine.analyzer.is_common_word(term) for term in answer.suggestions)
     assert f"“{answer.suggestions[0]}”" in answer_to_text(answer)
     assert engine.ask("渝快办").suggestions == []
+
+
+# ----------------------------------------------------------- names in the metadata
+
+
+@pytest.fixture(scope="module")
+def authors(engine):
+    """Each bundled article's author, as its front matter gives it."""
+    return {c.author: c for c in engine.chunks if c.paragraph == 1}
+
+
+def test_an_authors_name_alone_finds_their_article(engine, authors):
+    assert len(authors) == 3
+    for name, first in authors.items():
+        answer = engine.ask(name)
+        assert answer.answered, name
+        assert answer.hits[0].chunk == first
+        assert answer.hits[0].score == 0.0  # BM25Okapi: no paragraph has the word
+
+
+def test_a_question_about_the_author_gets_the_byline(engine):
+    for question, byline in [
+        ("刘嗣方是什么职务？", "（作者系重庆市中国特色社会主义理论体系研究中心副主任"),
+        ("甘迪在哪个单位工作", "（作者单位：西南政法大学"),
+        ("劉嗣方的職務", "（作者系"),
+    ]:
+        answer = engine.ask(question)
+        assert answer.answered, question
+        assert answer.hits[0].chunk.text.startswith(byline), question
+
+
+def test_what_the_documents_do_not_say_about_an_author_is_declined(engine):
+    for question in ("刘嗣方多大年纪？", "侯金亮是哪里人？", "甘迪的电话号码"):
+        answer = engine.ask(question)
+        assert not answer.answered, question
+        assert not answer.hits, question
