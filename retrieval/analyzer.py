@@ -227,6 +227,11 @@ class Analyzer:
     def normalize(self, text: str) -> str:
         return normalize(text) if self.t2s else _fold(text)
 
+    def normalize_with_origin(self, text: str) -> tuple[str, list[int]]:
+        """The normal form, and for each of its characters the index of the
+        original character it came from (for marking matches in the original)."""
+        return _normalize_with_origin(text, self.t2s)
+
     def _is_content(self, token: str) -> bool:
         return _is_word(token) and token not in self._drop
 
@@ -318,7 +323,17 @@ def is_word_pair(token: str) -> bool:
     return PAIR_SEPARATOR in token
 
 
+_SPACES = {cp: " " for cp in range(0x3001) if chr(cp).isspace()}
+
+
 def _normalize_with_origin(text: str, t2s: bool = True) -> tuple[str, list[int]]:
+    # Fast path: folding nearly always keeps every character in place, and
+    # then no per-character bookkeeping is needed (this runs for every snippet).
+    folded = _fold(text.translate(_SPACES))
+    if len(folded) == len(text):
+        converted = _converter().convert(folded) if t2s else folded
+        if len(converted) == len(folded):
+            return converted, range(len(text))
     pieces: list[str] = []
     origin: list[int] = []
     for index, ch in enumerate(text):

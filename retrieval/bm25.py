@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -35,12 +36,12 @@ class BM25Model:
     def n_docs(self) -> int:
         return int(self.doc_len.shape[0])
 
-    @property
+    @cached_property
     def average_idf(self) -> float:
         raw = _raw_idf(self.n_docs, self.doc_freq)
         return float(raw.mean()) if raw.size else 0.0
 
-    @property
+    @cached_property
     def degenerate(self) -> bool:
         """Okapi's idf cannot rank here: every idf is zero or negative.
 

@@ -72,6 +72,25 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)  # terms to try instead
 
 
+def _top_matching(ranking: np.ndarray, rows, depth: int) -> np.ndarray:
+    """The ``depth`` best chunks that contain a query term, best first, ties
+    by position. A partial sort of the scores: sorting every matching chunk
+    costs more than the rest of a query on a large corpus."""
+    if rows.nnz <= 4 * depth:
+        candidates = np.unique(rows.indices)
+    else:
+        # Enough chunks match to fill ``depth`` from the highest scores alone,
+        # unless scores tie at the cut: take the whole tie.
+        pick = np.argpartition(-ranking, depth - 1)[:depth]
+        cut = ranking[pick].min()
+        candidates = np.flatnonzero(ranking >= cut)
+        matching = np.zeros(ranking.shape[0], dtype=bool)
+        matching[rows.indices] = True
+        candidates = candidates[matching[candidates]]
+    order = np.lexsort((candidates, -ranking[candidates]))
+    return candidates[order][:depth]
+
+
 class SearchEngine:
     """Ranks chunks for a question; built in memory or loaded from an index folder."""
 
@@ -138,7 +157,6 @@ class SearchEngine:
         if not terms:
             return []
         rows = self.model.weights[ids]  # query terms × chunks
-        candidates = np.unique(rows.indices)  # chunks that contain a query term
 
         okapi = self.model.scores(tokens)
         # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching
@@ -146,7 +164,7 @@ class SearchEngine:
         # and still report Okapi's score.
         ranking = self.model.scores(tokens, self._positive_idf) if self.model.degenerate else okapi
         depth = max(top_k, self.rerank_depth) if self.rerank else top_k
-        top = candidates[np.lexsort((candidates, -ranking[candidates]))][:depth]
+        top = _top_matching(ranking, rows, depth)
 
         weights = relevance.term_weights(coverage_terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         snippet_weights = {**weights, **self._pair_weights(tokens)}
