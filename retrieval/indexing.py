@@ -13,7 +13,13 @@ from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_d
 from retrieval.corpus import default_corpus_paths, terms_of
 from retrieval.documents import Document, Problem, list_corpus_files, read_corpus_files
 from retrieval.search import SearchEngine
-from retrieval.store import fingerprint, load_index, read_fingerprint, save_index
+from retrieval.store import (
+    fingerprint,
+    load_index,
+    read_fingerprint,
+    read_meta,
+    save_index,
+)
 
 # Reports progress as (stage, done, total).
 Progress = Callable[[str, int, int], None]
@@ -62,6 +68,13 @@ def build_engine(
     return SearchEngine(chunks, analyzer, build_model(token_lists)), token_lists
 
 
+def _corpus_present(meta: dict) -> bool:
+    """Whether the files a saved index was built from are still there, so
+    `ask --index DIR` alone can keep that index fresh."""
+    paths = meta.get("corpus") or []
+    return bool(paths) and all(Path(p).exists() for p in paths)
+
+
 def open_engine(
     corpus: Iterable[str | Path] | None = None,
     index_dir: str | Path | None = None,
@@ -75,10 +88,17 @@ def open_engine(
     is unchanged (a content hash decides); without it, it lives in memory.
     """
     started = time.perf_counter()
-    paths = list(corpus) if corpus else default_corpus_paths()
-    files, problems = list_corpus_files(paths)
     index_path = Path(index_dir) if index_dir else None
-    key = fingerprint([(f.relative, f.path) for f in files], _settings())
+    meta = read_meta(index_path) if index_path is not None and not corpus else None
+    if meta is not None and not force and not _corpus_present(meta):
+        # An index whose corpus is not here (moved, or indexed elsewhere):
+        # serve it as it is rather than replace it with the bundled corpus.
+        files, problems, key = [], [], meta.get("fingerprint")
+        paths = []
+    else:
+        paths = list(corpus) if corpus else (meta or {}).get("corpus") or default_corpus_paths()
+        files, problems = list_corpus_files(paths)
+        key = fingerprint([(f.relative, f.path) for f in files], _settings())
 
     if index_path is not None and not force and read_fingerprint(index_path) == key:
         meta, model, chunks = load_index(index_path)
@@ -105,7 +125,11 @@ def open_engine(
             model=engine.model,
             chunks=engine.chunks,
             analyzer=engine.analyzer.config,
-            extra={"problems": [asdict(p) for p in loaded.problems], "n_documents": len(loaded.documents)},
+            extra={
+                "problems": [asdict(p) for p in loaded.problems],
+                "n_documents": len(loaded.documents),
+                "corpus": [str(Path(p).resolve()) for p in paths],
+            },
         )
     report = IndexReport(
         documents=len(loaded.documents),

@@ -114,6 +114,14 @@ def read_fingerprint(index_dir: Path) -> str | None:
         return None
 
 
+def read_meta(index_dir: Path) -> dict | None:
+    """The live build's meta.json, or None when there is no readable build."""
+    try:
+        return json.loads((_live_build(index_dir) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, IndexLoadError):
+        return None
+
+
 def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
     build = _live_build(index_dir)
     try:

@@ -283,3 +283,24 @@ def test_help_shows_examples(args):
     assert "examples:" in result.stdout
     assert 'python -m retrieval ask "重庆提出的885工作机制是什么？"' in result.stdout
     assert "python -m retrieval index --corpus" in result.stdout
+
+
+def test_ask_with_only_an_index_serves_that_index_and_keeps_it_fresh(tmp_path):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    shutil.copy(ARTICLES / "02-gan-di.md", corpus)
+    index = tmp_path / "index"
+    assert run("index", "--corpus", str(corpus), "--index", str(index)).returncode == 0
+
+    def ask(question: str) -> dict:
+        result = run("ask", "--index", str(index), "--json", question)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert ask("国企改革")["hits"][0]["doc_id"] == "gan-di"  # not the bundled corpus
+    (corpus / "new.txt").write_text("蓝鲸协议规定了新的合作方式。\n", encoding="utf-8")
+    assert ask("蓝鲸协议")["answered"]  # the index followed its corpus
+    moved = tmp_path / "elsewhere"
+    corpus.rename(moved)
+    assert ask("蓝鲸协议")["answered"]  # corpus gone: the index is served as it is
+    assert {hit["doc_id"] for hit in ask("重庆885工作机制")["hits"]} <= {"gan-di", "new.txt"}
