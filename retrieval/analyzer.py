@@ -38,6 +38,8 @@ QUESTION_PHRASING = frozenset("""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _TERM_QUOTES = re.compile(r"[“「『\"]([^“”「」『』\"\n]{2,8})[”」』\"]")
+# Anything that normalises to one of _TERM_QUOTES' opening quotes.
+_MAY_QUOTE = re.compile(r"[“「『\"＂﹁﹃〝‘]")
 _TERM_CHARS = re.compile(r"^[\w\u4e00-\u9fff]+$")
 
 MIN_TERM_CHARS = 2
@@ -120,6 +122,8 @@ def corpus_terms(texts: Iterable[str], headings: Iterable[str] = ()) -> list[str
     found: set[str] = set()
     headings = [normalize(h).strip() for h in headings]
     for text in [*texts, *headings]:
+        if not _MAY_QUOTE.search(text):
+            continue  # most paragraphs quote nothing: skip normalising them
         for match in _TERM_QUOTES.finditer(normalize(text)):
             found.add(match.group(1).strip())
     found.update(h for h in headings if "\n" not in h)
@@ -154,7 +158,7 @@ class Analyzer:
     """
 
     # Bump when tokenization changes in a way that makes saved indexes stale.
-    VERSION = 2
+    VERSION = 3
 
     # The defaults are the measured best; docs/retrieval-quality.md has the study.
     OPTIONS = {
@@ -205,6 +209,11 @@ class Analyzer:
                 self._tokenizer.initialized = True
                 for term in self.terms:
                     self._tokenizer.add_word(term)
+                    # jieba adds each word's frequency to its total, which
+                    # shifts every route's probability a little; kept fixed,
+                    # a term changes the segmentation only of text that
+                    # contains it, so cached tokens of other files stay exact.
+                    self._tokenizer.total = total
                 self._ready = True
 
     @property

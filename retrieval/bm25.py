@@ -9,6 +9,7 @@ postings of its own terms and never loops over chunks in Python.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -74,19 +75,22 @@ class BM25Model:
 
 
 def build_model(token_lists: list[list[str]], *, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> BM25Model:
-    vocabulary: dict[str, int] = {}
-    term_ids: list[int] = []
-    doc_ids: list[int] = []
-    doc_len = np.zeros(len(token_lists), dtype=np.int64)
-    for doc, tokens in enumerate(token_lists):
-        doc_len[doc] = len(tokens)
-        for token in tokens:
-            term_ids.append(vocabulary.setdefault(token, len(vocabulary)))
-        doc_ids.extend([doc] * len(tokens))
+    doc_len = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    # Ids in order of first appearance, assigned in C: setdefault with a
+    # running counter leaves gaps (the counter also ticks for known terms),
+    # which np.unique then closes. A Python loop here took longer than the
+    # rest of indexing after tokenization.
+    vocabulary_gaps: dict[str, int] = {}
+    flat = itertools.chain.from_iterable(token_lists)
+    raw_ids = np.fromiter(map(vocabulary_gaps.setdefault, flat, itertools.count()), dtype=np.int64, count=int(doc_len.sum()))
+    firsts = np.fromiter(vocabulary_gaps.values(), dtype=np.int64, count=len(vocabulary_gaps))
+    term_ids = np.searchsorted(firsts, raw_ids)  # firsts ascend: first appearances in order
+    vocabulary = dict(zip(vocabulary_gaps, range(len(vocabulary_gaps))))
+    doc_ids = np.repeat(np.arange(len(token_lists), dtype=np.int64), doc_len)
 
     n_terms, n_docs = len(vocabulary), len(token_lists)
     tf = sparse.coo_matrix(
-        (np.ones(len(term_ids), dtype=np.float64), (np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int64))),
+        (np.ones(len(term_ids), dtype=np.float64), (term_ids, doc_ids)),
         shape=(n_terms, n_docs),
     ).tocsr()  # duplicates summed: term frequencies
     tf.sum_duplicates()

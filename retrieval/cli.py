@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from retrieval.analyzer import Analyzer, tokenize
 from retrieval.chunking import chunk_documents
 from retrieval.corpus import default_corpus_paths
 from retrieval.documents import load_corpus
-from retrieval.indexing import open_engine
+from retrieval.indexing import current_index, open_engine
 from retrieval.render import answer_to_json, answer_to_text
 from retrieval.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
 from retrieval.store import IndexLoadError
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="build and save an index")
     corpus_options(index, index_required=True)
     index.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
+    index.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="processes that tokenize (default: every core); tokens of unchanged files are reused")
 
     chunks = commands.add_parser("chunks", help="show how the corpus is cut into cited paragraphs")
     chunks.add_argument("--corpus", nargs="+", action="extend", metavar="PATH", type=Path)
@@ -148,17 +151,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `… | head`: the reader has what it wanted
+        return 0
     except OSError as exc:  # an unwritable index folder, a full disk …
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return 0
 
 
 def _open(args, *, quiet: bool = False, always_progress: bool = False):
     progress = None if quiet else progress_printer(always=always_progress)
-    engine, report = open_engine(args.corpus, args.index, progress=progress, force=getattr(args, "force", False))
+    engine, report = open_engine(
+        args.corpus, args.index, progress=progress,
+        force=getattr(args, "force", False), workers=getattr(args, "workers", None),
+    )
     for problem in report.problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
     if report.chunks == 0:
@@ -196,6 +202,13 @@ def _stdin_lines():
 
 
 def cmd_index(args) -> int:
+    started = time.perf_counter()
+    if not args.force and (meta := current_index(args.corpus, args.index)) is not None:
+        print(
+            f"index unchanged: {meta['n_documents']} documents, {meta['n_chunks']} chunks, "
+            f"{meta['n_tokens']} tokens, {time.perf_counter() - started:.2f} s (hash check) → {args.index}"
+        )
+        return 0
     _, report = _open(args, always_progress=True)
     how = "unchanged, loaded" if report.loaded_from_disk else "built"
     print(

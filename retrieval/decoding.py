@@ -9,6 +9,7 @@ accepts many byte strings that are not really Chinese text.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -123,12 +124,17 @@ def _checked(text: str | None, encoding: str) -> DecodedText:
         raise DecodeError(
             "cannot decode: not valid UTF-8, UTF-16 or GB18030/GBK text"
         )
-    controls = sum(1 for ch in text if _is_binary_control(ch))
+    controls = len(_BINARY_CONTROLS.findall(text))
     if controls > max(2, len(text) * _MAX_CONTROL_SHARE):
         raise DecodeError(
             f"looks like a binary file, not text ({controls} control characters)"
         )
     return DecodedText(text=text, encoding=encoding)
+
+
+# What _is_binary_control accepts, as one regex: per-character Python was
+# the slowest step of reading a large corpus.
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _is_binary_control(ch: str) -> bool:

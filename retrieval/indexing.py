@@ -14,15 +14,21 @@ from retrieval.corpus import default_corpus_paths, terms_of
 from retrieval.documents import Document, Problem, list_corpus_files, read_corpus_files
 from retrieval.search import SearchEngine
 from retrieval.store import (
+    file_digest,
     fingerprint,
     load_index,
     read_fingerprint,
     read_meta,
     save_index,
 )
+from retrieval.token_cache import TokenCache
+from retrieval.tokenizing import tokenize_chunks
 
 # Reports progress as (stage, done, total).
 Progress = Callable[[str, int, int], None]
+
+
+TOKEN_CACHE = "token-cache"  # beside the builds: it outlives them
 
 
 @dataclass
@@ -50,6 +56,9 @@ def build_engine(
     *,
     progress: Callable[[int, int], None] | None = None,
     corpus_dictionary: bool = True,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
+    file_digests: dict[str, str] | None = None,
     **analyzer_options: bool,
 ) -> tuple[SearchEngine, list[list[str]]]:
     """Chunk, tokenize and index documents in memory; also returns the tokens.
@@ -60,11 +69,10 @@ def build_engine(
     chunks = chunk_documents(documents)
     terms = terms_of(documents, chunks) if corpus_dictionary else []
     analyzer = Analyzer(terms, **analyzer_options)
-    token_lists = []
-    for done, chunk in enumerate(chunks, start=1):
-        token_lists.append(analyzer.tokenize(chunk.text))
-        if progress and (done % 500 == 0 or done == len(chunks)):
-            progress(done, len(chunks))
+    cache = TokenCache(cache_dir, analyzer) if cache_dir is not None else None
+    token_lists = tokenize_chunks(
+        analyzer, chunks, workers=workers, cache=cache, file_digests=file_digests, progress=progress
+    )
     return SearchEngine(chunks, analyzer, build_model(token_lists)), token_lists
 
 
@@ -75,12 +83,57 @@ def _corpus_present(meta: dict) -> bool:
     return bool(paths) and all(Path(p).exists() for p in paths)
 
 
+@dataclass
+class _CorpusState:
+    paths: list
+    files: list
+    problems: list[Problem]
+    digests: dict[str, str]
+    key: str | None
+
+
+def _corpus_state(corpus, index_path: Path | None, force: bool) -> _CorpusState:
+    """The corpus's files and content hash, as an index of it would record them."""
+    meta = read_meta(index_path) if index_path is not None and not corpus else None
+    if meta is not None and not force and not _corpus_present(meta):
+        # An index whose corpus is not here (moved, or indexed elsewhere):
+        # serve it as it is rather than replace it with the bundled corpus.
+        return _CorpusState([], [], [], {}, meta.get("fingerprint"))
+    paths = list(corpus) if corpus else (meta or {}).get("corpus") or default_corpus_paths()
+    files, problems = list_corpus_files(paths)
+    known = (meta or read_meta(index_path) or {}) if index_path is not None else {}
+    digests = {f.relative: _digest(f, known) for f in files}
+    return _CorpusState(paths, files, problems, digests, fingerprint([(f.relative, f.path) for f in files], _settings(), digests))
+
+
+def _digest(corpus_file, meta: dict) -> str:
+    """The file's content hash; reused from the index when its size and
+    modification time are what they were then (git's rule), so checking a
+    large unchanged corpus does not read it all."""
+    stat = corpus_file.path.stat()
+    seen = (meta.get("file_stats") or {}).get(corpus_file.relative)
+    if seen == [stat.st_size, stat.st_mtime_ns] and corpus_file.relative in (meta.get("files") or {}):
+        return meta["files"][corpus_file.relative]
+    return file_digest(corpus_file.path)
+
+
+def current_index(corpus: Iterable[str | Path] | None, index_dir: str | Path) -> dict | None:
+    """The saved index's metadata if it is up to date with ``corpus``: the
+    hash check alone, without loading the index."""
+    index_path = Path(index_dir)
+    meta = read_meta(index_path)
+    if meta is None or "n_chunks" not in meta:
+        return None
+    return meta if _corpus_state(corpus, index_path, False).key == meta.get("fingerprint") else None
+
+
 def open_engine(
     corpus: Iterable[str | Path] | None = None,
     index_dir: str | Path | None = None,
     *,
     progress: Progress | None = None,
     force: bool = False,
+    workers: int | None = None,
 ) -> tuple[SearchEngine, IndexReport]:
     """An engine over ``corpus`` (default: the bundled seeds).
 
@@ -89,16 +142,8 @@ def open_engine(
     """
     started = time.perf_counter()
     index_path = Path(index_dir) if index_dir else None
-    meta = read_meta(index_path) if index_path is not None and not corpus else None
-    if meta is not None and not force and not _corpus_present(meta):
-        # An index whose corpus is not here (moved, or indexed elsewhere):
-        # serve it as it is rather than replace it with the bundled corpus.
-        files, problems, key = [], [], meta.get("fingerprint")
-        paths = []
-    else:
-        paths = list(corpus) if corpus else (meta or {}).get("corpus") or default_corpus_paths()
-        files, problems = list_corpus_files(paths)
-        key = fingerprint([(f.relative, f.path) for f in files], _settings())
+    state = _corpus_state(corpus, index_path, force)
+    paths, files, problems, digests, key = state.paths, state.files, state.problems, state.digests, state.key
 
     if index_path is not None and not force and read_fingerprint(index_path) == key:
         meta, model, chunks = load_index(index_path)
@@ -106,7 +151,7 @@ def open_engine(
         # The files' own problems were found when the index was built; say them again.
         saved_problems = [Problem(**p) for p in meta.get("problems", [])]
         report = IndexReport(
-            documents=meta.get("n_documents", len({c.doc_id for c in chunks})),
+            documents=meta["n_documents"] if "n_documents" in meta else len({c.doc_id for c in chunks}),
             chunks=len(chunks),
             tokens=int(model.doc_len.sum()),
             loaded_from_disk=True,
@@ -117,7 +162,13 @@ def open_engine(
 
     step = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
     loaded = read_corpus_files(files, step("reading files"))
-    engine, token_lists = build_engine(loaded.documents, progress=step("tokenizing"))
+    engine, token_lists = build_engine(
+        loaded.documents,
+        progress=step("tokenizing"),
+        workers=workers,
+        cache_dir=index_path / TOKEN_CACHE if index_path is not None else None,
+        file_digests=digests,
+    )
     if index_path is not None:
         save_index(
             index_path,
@@ -129,6 +180,10 @@ def open_engine(
                 "problems": [asdict(p) for p in loaded.problems],
                 "n_documents": len(loaded.documents),
                 "corpus": [str(Path(p).resolve()) for p in paths],
+                "files": digests,
+                "file_stats": {f.relative: [f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in files},
+                "n_chunks": len(engine.chunks),
+                "n_tokens": sum(map(len, token_lists)),
             },
         )
     report = IndexReport(
@@ -139,3 +194,24 @@ def open_engine(
     )
     report.seconds = time.perf_counter() - started
     return engine, report
+
+
+def load_token_lists(index_dir: str | Path) -> list[list[str]]:
+    """The token lists a saved index was built from, in chunk order (from its
+    token cache): what rank_bm25 or bm25s must be given to score the same
+    tokens (benchmarks, parity checks)."""
+    index_path = Path(index_dir)
+    meta, _, chunks = load_index(index_path)
+    analyzer = Analyzer.from_config(meta["analyzer"])
+    cache = TokenCache(index_path / TOKEN_CACHE, analyzer)
+    digests = meta.get("files") or {}
+    by_file: dict[str, list[int]] = {}
+    for index, chunk in enumerate(chunks):
+        by_file.setdefault(chunk.source_path, []).append(index)
+    token_lists: list[list[str]] = [[] for _ in chunks]
+    for source, indices in by_file.items():
+        texts = [chunks[i].text for i in indices]
+        cached = cache.lookup(digests[source], texts) if source in digests else None
+        for i, tokens in zip(indices, cached if cached is not None else map(analyzer.tokenize, texts)):
+            token_lists[i] = tokens
+    return token_lists

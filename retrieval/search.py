@@ -23,6 +23,7 @@ MAX_QUESTION_CHARS = 500
 # word; coverage rewards holding all of them. Chosen on CMRC 2018 dev and
 # DRCD dev (docs/retrieval-quality.md); the reported score stays Okapi's.
 RERANK_DEPTH = 5
+BYLINE_LOOKUP_MAX_CHUNKS = 200_000
 _BYLINE = re.compile(r"^[（(]?\s*作者(?:系|为|是|单位|简介|：|:)")
 # What a question asks of an author whose name is all it shares with the text.
 _ABOUT_PERSON = re.compile(r"职务|职位|职称|头衔|身份|单位|任职|工作|是谁|简介|介绍|背景|机构|部门|who\b", re.I)
@@ -207,6 +208,8 @@ class SearchEngine:
         bare name, gets the article's first paragraph; anything else about
         them ("……是哪里人？") is not in the documents. Such hits score 0, as
         BM25Okapi scores a paragraph without the question's words."""
+        if len(self.chunks) > BYLINE_LOOKUP_MAX_CHUNKS:
+            return []  # it reads every chunk's metadata: fine for a library, not for an archive
         weights = relevance.term_weights(terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         plain = normalize(question)
         hits: list[Hit] = []

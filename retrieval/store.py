@@ -22,13 +22,13 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from retrieval.bm25 import BM25Model
+from retrieval.chunk_file import ChunkFile, line_offsets
 from retrieval.chunking import Chunk
 
 FORMAT_VERSION = 1
@@ -40,16 +40,21 @@ class IndexLoadError(RuntimeError):
     """The folder holds no usable index."""
 
 
-def fingerprint(files: list[tuple[str, Path]], settings: dict) -> str:
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def fingerprint(files: list[tuple[str, Path]], settings: dict, digests: dict[str, str] | None = None) -> str:
     """Content hash of the corpus files and of every setting that shapes the index."""
     digest = hashlib.sha256()
     digest.update(json.dumps({"format": FORMAT_VERSION, **settings}, sort_keys=True).encode())
     for relative, path in sorted(files):
-        digest.update(relative.encode() + b"\0")
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
+        file_hash = (digests or {}).get(relative) or file_digest(path)
+        digest.update(relative.encode() + b"\0" + file_hash.encode() + b"\0")
     return digest.hexdigest()[:32]
 
 
@@ -78,7 +83,9 @@ def save_index(
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
         vocabulary = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
         _write_text(tmp / "vocabulary.json", json.dumps(vocabulary, ensure_ascii=False))
-        _write_text(tmp / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
+        lines = [(json.dumps(vars(c), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
+        (tmp / "chunks.jsonl").write_bytes(b"".join(lines))
+        np.save(tmp / "chunk_offsets.npy", line_offsets(lines))
         meta = {
             "format": FORMAT_VERSION,
             "fingerprint": fingerprint,
@@ -130,8 +137,12 @@ def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
             raise IndexLoadError(f"{build}: index format {meta.get('format')} is not {FORMAT_VERSION}; rebuild it")
         arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
         vocabulary_list = json.loads((build / "vocabulary.json").read_text(encoding="utf-8"))
-        with open(build / "chunks.jsonl", encoding="utf-8") as handle:
-            chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
+        if (build / "chunk_offsets.npy").exists():
+            offsets = np.load(build / "chunk_offsets.npy", mmap_mode="r", allow_pickle=False)
+            chunks = ChunkFile(build / "chunks.jsonl", offsets)
+        else:  # an index saved before chunks were read on demand
+            with open(build / "chunks.jsonl", encoding="utf-8") as handle:
+                chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexLoadError(f"{build}: cannot load index ({exc})") from exc
     weights = sparse.csr_matrix(

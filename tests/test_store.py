@@ -132,7 +132,9 @@ def test_loaded_arrays_are_memory_mapped_and_not_pickled(corpus, index_dir):
 
     files = sorted(p for p in index_dir.rglob("*") if p.is_file())
     npy = [p for p in files if p.suffix == ".npy"]
-    assert {p.stem for p in npy} == {"weights_data", "weights_indices", "weights_indptr", "doc_freq", "doc_len", "idf"}
+    assert {p.stem for p in npy} == {
+        "weights_data", "weights_indices", "weights_indptr", "doc_freq", "doc_len", "idf", "chunk_offsets",
+    }
     for path in npy:
         array = np.load(path, allow_pickle=False)  # raises on a pickled (object) array
         assert array.dtype != object, path
