@@ -68,8 +68,11 @@ class BM25Model:
         _, ids, counts = self.query_terms(tokens)
         if ids.size == 0:
             return np.zeros(self.n_docs)
+        return self.row_scores(self.weights[ids], ids, counts, idf)
+
+    def row_scores(self, rows: sparse.csr_matrix, ids: np.ndarray, counts: np.ndarray, idf: np.ndarray | None = None):
+        """``scores`` for query rows already taken from ``weights``."""
         idf = self.idf if idf is None else idf
-        rows = self.weights[ids]
         return np.asarray(rows.T @ (idf[ids] * counts)).ravel()
 
 

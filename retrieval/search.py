@@ -75,19 +75,16 @@ class Answer:
 
 def _top_matching(ranking: np.ndarray, rows, depth: int) -> np.ndarray:
     """The ``depth`` best chunks that contain a query term, best first, ties
-    by position. A partial sort of the scores: sorting every matching chunk
-    costs more than the rest of a query on a large corpus."""
-    if rows.nnz <= 4 * depth:
+    by position. A partial sort: sorting every matching chunk costs more
+    than the rest of a query on a large corpus. Every matching chunk scores
+    above 0 (the idf used for ranking is positive), every other exactly 0."""
+    candidates = None
+    if rows.indices.size > 4 * depth and ranking.size > depth:
+        cut = ranking[np.argpartition(-ranking, depth - 1)[:depth]].min()
+        if cut > 0:
+            candidates = np.flatnonzero(ranking >= cut)  # the whole tie at the cut, if there is one
+    if candidates is None:
         candidates = np.unique(rows.indices)
-    else:
-        # Enough chunks match to fill ``depth`` from the highest scores alone,
-        # unless scores tie at the cut: take the whole tie.
-        pick = np.argpartition(-ranking, depth - 1)[:depth]
-        cut = ranking[pick].min()
-        candidates = np.flatnonzero(ranking >= cut)
-        matching = np.zeros(ranking.shape[0], dtype=bool)
-        matching[rows.indices] = True
-        candidates = candidates[matching[candidates]]
     order = np.lexsort((candidates, -ranking[candidates]))
     return candidates[order][:depth]
 
@@ -154,16 +151,16 @@ class SearchEngine:
         )
 
     def _rank(self, question: str, tokens: list[str], coverage_terms: list[str], top_k: int) -> list[Hit]:
-        terms, ids, _ = self.model.query_terms(tokens)
+        terms, ids, counts = self.model.query_terms(tokens)
         if not terms:
             return []
         rows = self.model.weights[ids]  # query terms × chunks
 
-        okapi = self.model.scores(tokens)
+        okapi = self.model.row_scores(rows, ids, counts)
         # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching
         # chunk from one that does not match; rank by a positive idf instead
         # and still report Okapi's score.
-        ranking = self.model.scores(tokens, self._positive_idf) if self.model.degenerate else okapi
+        ranking = self.model.row_scores(rows, ids, counts, self._positive_idf) if self.model.degenerate else okapi
         depth = max(top_k, self.rerank_depth) if self.rerank else top_k
         top = _top_matching(ranking, rows, depth)
 
