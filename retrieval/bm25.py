@@ -79,16 +79,13 @@ class BM25Model:
 
 def build_model(token_lists: list[list[str]], *, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> BM25Model:
     doc_len = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    # Ids in order of first appearance, assigned in C: setdefault with a
-    # running counter leaves gaps (the counter also ticks for known terms),
-    # which np.unique then closes. A Python loop here took longer than the
-    # rest of indexing after tokenization.
-    vocabulary_gaps: dict[str, int] = {}
+    # Ids in order of first appearance, looked up in C: only a new term calls
+    # back into Python. A plain loop here took longer than the rest of
+    # indexing after tokenization.
+    vocabulary = _Vocabulary()
     flat = itertools.chain.from_iterable(token_lists)
-    raw_ids = np.fromiter(map(vocabulary_gaps.setdefault, flat, itertools.count()), dtype=np.int64, count=int(doc_len.sum()))
-    firsts = np.fromiter(vocabulary_gaps.values(), dtype=np.int64, count=len(vocabulary_gaps))
-    term_ids = np.searchsorted(firsts, raw_ids)  # firsts ascend: first appearances in order
-    vocabulary = dict(zip(vocabulary_gaps, range(len(vocabulary_gaps))))
+    term_ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=int(doc_len.sum()))
+    vocabulary = dict(vocabulary)
     doc_ids = np.repeat(np.arange(len(token_lists), dtype=np.int64), doc_len)
 
     n_terms, n_docs = len(vocabulary), len(token_lists)
@@ -99,6 +96,12 @@ def build_model(token_lists: list[list[str]], *, k1: float = K1, b: float = B, e
     tf.sum_duplicates()
     doc_freq = np.diff(tf.indptr).astype(np.int64)
     return model_from_tf(vocabulary, tf, doc_freq, doc_len, k1=k1, b=b, epsilon=epsilon)
+
+
+class _Vocabulary(dict):
+    def __missing__(self, term: str) -> int:
+        term_id = self[term] = len(self)
+        return term_id
 
 
 def model_from_tf(vocabulary, tf: sparse.csr_matrix, doc_freq, doc_len, *, k1=K1, b=B, epsilon=EPSILON) -> BM25Model:
