@@ -18,7 +18,7 @@ from pathlib import Path
 
 from retrieval.analyzer import Analyzer
 
-_SEPARATOR = "\x1f"
+SEPARATOR = "\x1f"  # never in a token: normalisation turns control characters into spaces
 
 
 class TokenCache:
@@ -50,7 +50,7 @@ class TokenCache:
         if len(lines) != len(texts):
             return None
         self.reused += 1
-        return [line.split(_SEPARATOR) if line else [] for line in lines]
+        return [line.split(SEPARATOR) if line else [] for line in lines]
 
     def store(self, digest: str, token_lists: list[list[str]]) -> None:
         """Best effort: a cache that cannot be written only costs time later."""
@@ -62,7 +62,7 @@ class TokenCache:
             temporary = target.with_suffix(f".tmp{os.getpid()}")
             with open(temporary, "w", encoding="utf-8") as handle:
                 handle.write(json.dumps({"chunks": len(token_lists), "terms": self.terms_key}) + "\n")
-                handle.write("\n".join(_SEPARATOR.join(tokens) for tokens in token_lists))
+                handle.write("\n".join(SEPARATOR.join(tokens) for tokens in token_lists))
             os.replace(temporary, target)
         except OSError:
             pass

@@ -16,12 +16,11 @@ from collections.abc import Callable
 
 from retrieval.analyzer import Analyzer
 from retrieval.chunking import Chunk
-from retrieval.token_cache import TokenCache
+from retrieval.token_cache import SEPARATOR, TokenCache
 
 # Below this many chunks a pool costs more than it saves.
 PARALLEL_FROM = 2000
 BATCH = 500
-_SEPARATOR = "\x1f"  # never in a token: normalisation turns control characters into spaces
 
 _worker_analyzer: Analyzer | None = None
 
@@ -94,11 +93,11 @@ def _tokenize(analyzer: Analyzer, texts: list[str], workers: int):
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for (start, _), joined in zip(batches, pool.imap(_tokenize_batch, [b for _, b in batches])):
-                yield start, [line.split(_SEPARATOR) if line else [] for line in joined]
+                yield start, [line.split(SEPARATOR) if line else [] for line in joined]
     finally:
         _worker_analyzer = None
 
 
 def _tokenize_batch(texts: list[str]) -> list[str]:
     # One string per chunk: far cheaper to send back than lists of strings.
-    return [_SEPARATOR.join(_worker_analyzer.tokenize(text)) for text in texts]
+    return [SEPARATOR.join(_worker_analyzer.tokenize(text)) for text in texts]
