@@ -10,6 +10,7 @@ postings of its own terms and never loops over chunks in Python.
 from __future__ import annotations
 
 import itertools
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -78,24 +79,40 @@ class BM25Model:
 
 
 def build_model(token_lists: list[list[str]], *, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> BM25Model:
-    doc_len = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    # Ids in order of first appearance, looked up in C: only a new term calls
-    # back into Python. A plain loop here took longer than the rest of
-    # indexing after tokenization.
-    vocabulary = _Vocabulary()
-    flat = itertools.chain.from_iterable(token_lists)
-    term_ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=int(doc_len.sum()))
-    vocabulary = dict(vocabulary)
-    doc_ids = np.repeat(np.arange(len(token_lists), dtype=np.int64), doc_len)
+    builder = ModelBuilder(len(token_lists))
+    for doc, tokens in enumerate(token_lists):
+        builder.add(doc, tokens)
+    return builder.build(k1=k1, b=b, epsilon=epsilon)
 
-    n_terms, n_docs = len(vocabulary), len(token_lists)
-    tf = sparse.coo_matrix(
-        (np.ones(len(term_ids), dtype=np.float64), (term_ids, doc_ids)),
-        shape=(n_terms, n_docs),
-    ).tocsr()  # duplicates summed: term frequencies
-    tf.sum_duplicates()
-    doc_freq = np.diff(tf.indptr).astype(np.int64)
-    return model_from_tf(vocabulary, tf, doc_freq, doc_len, k1=k1, b=b, epsilon=epsilon)
+
+class ModelBuilder:
+    """Chunks' tokens in, in any order, kept only as 32-bit ids: the token
+    strings of a large corpus would not fit in memory all at once."""
+
+    def __init__(self, n_docs: int):
+        self.vocabulary = _Vocabulary()
+        self.term_ids = array("i")
+        self.doc_ids = array("i")
+        self.doc_len = np.zeros(n_docs, dtype=np.int64)
+
+    def add(self, doc: int, tokens: list[str]) -> None:
+        # Ids in order of first appearance, looked up in C: only a new term
+        # calls back into Python.
+        self.doc_len[doc] = len(tokens)
+        self.term_ids.extend(map(self.vocabulary.__getitem__, tokens))
+        self.doc_ids.extend(itertools.repeat(doc, len(tokens)))
+
+    def build(self, *, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> BM25Model:
+        term_ids = np.frombuffer(self.term_ids, dtype=f"i{self.term_ids.itemsize}") if self.term_ids else np.zeros(0, np.int32)
+        doc_ids = np.frombuffer(self.doc_ids, dtype=f"i{self.doc_ids.itemsize}") if self.doc_ids else np.zeros(0, np.int32)
+        vocabulary = dict(self.vocabulary)
+        tf = sparse.coo_matrix(
+            (np.ones(len(term_ids), dtype=np.float64), (term_ids, doc_ids)),
+            shape=(len(vocabulary), len(self.doc_len)),
+        ).tocsr()  # duplicates summed: term frequencies
+        tf.sum_duplicates()
+        doc_freq = np.diff(tf.indptr).astype(np.int64)
+        return model_from_tf(vocabulary, tf, doc_freq, self.doc_len, k1=k1, b=b, epsilon=epsilon)
 
 
 class _Vocabulary(dict):

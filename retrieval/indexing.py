@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from retrieval.analyzer import Analyzer
-from retrieval.bm25 import build_model
+from retrieval.bm25 import ModelBuilder
 from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
 from retrieval.corpus import default_corpus_paths, terms_of
 from retrieval.documents import Document, Problem, list_corpus_files, read_corpus_files
@@ -22,7 +22,7 @@ from retrieval.store import (
     save_index,
 )
 from retrieval.token_cache import TokenCache
-from retrieval.tokenizing import tokenize_chunks
+from retrieval.tokenizing import stream_tokens
 
 # Reports progress as (stage, done, total).
 Progress = Callable[[str, int, int], None]
@@ -60,8 +60,9 @@ def build_engine(
     cache_dir: Path | None = None,
     file_digests: dict[str, str] | None = None,
     **analyzer_options: bool,
-) -> tuple[SearchEngine, list[list[str]]]:
-    """Chunk, tokenize and index documents in memory; also returns the tokens.
+) -> tuple[SearchEngine, int]:
+    """Chunk, tokenize and index documents in memory; also returns how many
+    tokens there were.
 
     ``corpus_dictionary=False`` and ``analyzer_options`` exist for measuring
     the analyzer's choices (``python -m retrieval eval --analyzer``).
@@ -70,10 +71,13 @@ def build_engine(
     terms = terms_of(documents, chunks) if corpus_dictionary else []
     analyzer = Analyzer(terms, **analyzer_options)
     cache = TokenCache(cache_dir, analyzer) if cache_dir is not None else None
-    token_lists = tokenize_chunks(
+    builder = ModelBuilder(len(chunks))
+    for index, tokens in stream_tokens(
         analyzer, chunks, workers=workers, cache=cache, file_digests=file_digests, progress=progress
-    )
-    return SearchEngine(chunks, analyzer, build_model(token_lists)), token_lists
+    ):
+        builder.add(index, tokens)
+    model = builder.build()
+    return SearchEngine(chunks, analyzer, model), int(model.doc_len.sum())
 
 
 def _corpus_present(meta: dict) -> bool:
@@ -162,7 +166,7 @@ def open_engine(
 
     step = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
     loaded = read_corpus_files(files, step("reading files"))
-    engine, token_lists = build_engine(
+    engine, n_tokens = build_engine(
         loaded.documents,
         progress=step("tokenizing"),
         workers=workers,
@@ -183,13 +187,13 @@ def open_engine(
                 "files": digests,
                 "file_stats": {f.relative: [f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in files},
                 "n_chunks": len(engine.chunks),
-                "n_tokens": sum(map(len, token_lists)),
+                "n_tokens": n_tokens,
             },
         )
     report = IndexReport(
         documents=len(loaded.documents),
         chunks=len(engine.chunks),
-        tokens=sum(map(len, token_lists)),
+        tokens=n_tokens,
         problems=problems + loaded.problems,
     )
     report.seconds = time.perf_counter() - started

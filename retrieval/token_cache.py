@@ -34,38 +34,52 @@ class TokenCache:
         self._terms_by_key: dict[str, frozenset[str]] = {}
 
     def lookup(self, digest: str, texts: list[str]) -> list[list[str]] | None:
+        """The file's token lists, or None when there is no valid entry."""
+        lines = self.open(digest, texts)
+        if lines is None:
+            return None
+        token_lists = list(lines)
+        return token_lists if len(token_lists) == len(texts) else None
+
+    def open(self, digest: str, texts: list[str]):
+        """An iterator over the file's token lists, read as they are used
+        (a large file's tokens need not all be in memory), or None. It may
+        end early if the entry is damaged; the caller tokenizes the rest."""
         self.used.add(digest)
         try:
-            with open(self.folder / f"{digest}.tokens", encoding="utf-8") as handle:
-                header = json.loads(handle.readline())
-                if header.get("chunks") != len(texts):
-                    return None
-                if header.get("terms") != self.terms_key:
-                    if self._terms_matter(header.get("terms"), texts):
-                        return None
-                    self.stale.add(digest)
-                lines = handle.read().split("\n")[: len(texts)]
-        except (OSError, ValueError):
+            handle = open(self.folder / f"{digest}.tokens", encoding="utf-8")
+        except OSError:
             return None
-        if len(lines) != len(texts):
+        try:
+            header = json.loads(handle.readline())
+            valid = header.get("chunks") == len(texts)
+            if valid and header.get("terms") != self.terms_key:
+                valid = not self._terms_matter(header.get("terms"), texts)
+                if valid:
+                    self.stale.add(digest)
+        except ValueError:
+            valid = False
+        if not valid:
+            handle.close()
             return None
         self.reused += 1
-        return [line.split(SEPARATOR) if line else [] for line in lines]
+        return _read_lines(handle, len(texts))
 
     def store(self, digest: str, token_lists: list[list[str]]) -> None:
         """Best effort: a cache that cannot be written only costs time later."""
+        writer = self.writer(digest, len(token_lists))
+        for tokens in token_lists:
+            writer.write(tokens)
+
+    def writer(self, digest: str, chunks: int) -> "_EntryWriter":
+        """Writes an entry chunk by chunk; it appears once the last is written."""
         self.used.add(digest)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._store_terms()
-            target = self.folder / f"{digest}.tokens"
-            temporary = target.with_suffix(f".tmp{os.getpid()}")
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps({"chunks": len(token_lists), "terms": self.terms_key}) + "\n")
-                handle.write("\n".join(SEPARATOR.join(tokens) for tokens in token_lists))
-            os.replace(temporary, target)
         except OSError:
-            pass
+            return _EntryWriter(None, chunks)
+        return _EntryWriter(self.folder / f"{digest}.tokens", chunks, self.terms_key)
 
     def prune(self) -> None:
         """Forget files no longer in the corpus (and term sets no entry uses)."""
@@ -103,3 +117,50 @@ class TokenCache:
             return False
         normalized = self.analyzer.normalize("\n".join(texts))
         return any(term in normalized for term in changed)
+
+
+def _read_lines(handle, count: int):
+    with handle:
+        for _ in range(count):
+            line = handle.readline()
+            if not line:
+                return
+            line = line.rstrip("\n")
+            yield line.split(SEPARATOR) if line else []
+
+
+class _EntryWriter:
+    """Best effort: an entry that cannot be written only costs time later."""
+
+    def __init__(self, target: Path | None, chunks: int, terms_key: str = ""):
+        self.remaining = chunks
+        self._target = target
+        self._handle = None
+        if target is not None:
+            self._temporary = target.with_suffix(f".tmp{os.getpid()}")
+            try:
+                self._handle = open(self._temporary, "w", encoding="utf-8")
+                self._handle.write(json.dumps({"chunks": chunks, "terms": terms_key}) + "\n")
+            except OSError:
+                self._handle = None
+        self._finish_if_done()
+
+    def write(self, tokens: list[str]) -> None:
+        self.remaining -= 1
+        if self._handle is not None:
+            try:
+                self._handle.write(SEPARATOR.join(tokens) + "\n")
+            except OSError:
+                self._handle.close()
+                self._handle = None
+        self._finish_if_done()
+
+    def _finish_if_done(self) -> None:
+        if self.remaining > 0 or self._handle is None:
+            return
+        try:
+            self._handle.close()
+            os.replace(self._temporary, self._target)
+        except OSError:
+            pass
+        self._handle = None

@@ -32,7 +32,15 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def tokenize_chunks(
+def tokenize_chunks(analyzer: Analyzer, chunks: list[Chunk], **options) -> list[list[str]]:
+    """Token lists in chunk order (see ``stream_tokens`` for the options)."""
+    token_lists: list[list[str]] = [[] for _ in chunks]
+    for index, tokens in stream_tokens(analyzer, chunks, **options):
+        token_lists[index] = tokens
+    return token_lists
+
+
+def stream_tokens(
     analyzer: Analyzer,
     chunks: list[Chunk],
     *,
@@ -40,44 +48,53 @@ def tokenize_chunks(
     cache: TokenCache | None = None,
     file_digests: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[list[str]]:
-    """Token lists in chunk order; ``file_digests`` maps a chunk's
-    ``source_path`` to its file's content hash, which keys the cache."""
-    token_lists: list[list[str] | None] = [None] * len(chunks)
+):
+    """(chunk index, tokens) for every chunk, cached files first; nothing is
+    kept, so a large corpus's tokens never sit in memory all at once.
+    ``file_digests`` maps a chunk's ``source_path`` to its file's content
+    hash, which keys the cache; new tokens are written to it as they come."""
     by_file: dict[str, list[int]] = defaultdict(list)
     for index, chunk in enumerate(chunks):
         by_file[chunk.source_path].append(index)
+    digests = (file_digests or {}) if cache else {}
 
+    done = 0
     todo: list[int] = []
-    fresh: set[str] = set()  # files tokenized now, or cached under an older term set
     for source, indices in by_file.items():
-        digest = (file_digests or {}).get(source)
-        cached = cache.lookup(digest, [chunks[i].text for i in indices]) if cache and digest else None
+        digest = digests.get(source)
+        cached = cache.open(digest, [chunks[i].text for i in indices]) if digest else None
         if cached is None:
             todo.extend(indices)
-            fresh.add(source)
-        else:
-            for i, tokens in zip(indices, cached):
-                token_lists[i] = tokens
-    done = len(chunks) - len(todo)
-    if progress and done:
-        progress(done, len(chunks))
-
-    texts = [chunks[i].text for i in todo]
-    for start, batch in _tokenize(analyzer, texts, workers or default_workers()):
-        for offset, tokens in enumerate(batch):
-            token_lists[todo[start + offset]] = tokens
-        done += len(batch)
+            continue
+        # Recorded under an older term set but still exact: record it again.
+        again = cache.writer(digest, len(indices)) if digest in cache.stale else None
+        read = 0
+        for index, tokens in zip(indices, cached):
+            read += 1
+            if again:
+                again.write(tokens)
+            yield index, tokens
+        todo.extend(indices[read:])  # a damaged entry ended early
+        done += read
         if progress:
             progress(done, len(chunks))
 
-    if cache and file_digests:
-        for source, indices in by_file.items():
-            digest = file_digests.get(source)
-            if digest and (source in fresh or digest in cache.stale):
-                cache.store(digest, [token_lists[i] for i in indices])
+    writers: dict[str, object] = {}
+    texts = [chunks[i].text for i in todo]
+    for start, batch in _tokenize(analyzer, texts, workers or default_workers()):
+        for offset, tokens in enumerate(batch):
+            index = todo[start + offset]
+            source = chunks[index].source_path
+            if source in digests:
+                if source not in writers:
+                    writers[source] = cache.writer(digests[source], len(by_file[source]))
+                writers[source].write(tokens)
+            yield index, tokens
+        done += len(batch)
+        if progress:
+            progress(done, len(chunks))
+    if cache:
         cache.prune()
-    return token_lists  # type: ignore[return-value]
 
 
 def _tokenize(analyzer: Analyzer, texts: list[str], workers: int):
