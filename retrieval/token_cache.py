@@ -28,7 +28,6 @@ class TokenCache:
         self.analyzer = analyzer
         self.terms = frozenset(analyzer.terms)
         self.terms_key = hashlib.sha256("\n".join(sorted(self.terms)).encode()).hexdigest()[:16]
-        self.reused = 0  # files whose tokens came from the cache
         self.used: set[str] = set()
         self.stale: set[str] = set()  # reused, but recorded under an older term set: store again
         self._terms_by_key: dict[str, frozenset[str]] = {}
@@ -62,14 +61,7 @@ class TokenCache:
         if not valid:
             handle.close()
             return None
-        self.reused += 1
         return _read_lines(handle, len(texts))
-
-    def store(self, digest: str, token_lists: list[list[str]]) -> None:
-        """Best effort: a cache that cannot be written only costs time later."""
-        writer = self.writer(digest, len(token_lists))
-        for tokens in token_lists:
-            writer.write(tokens)
 
     def writer(self, digest: str, chunks: int) -> "_EntryWriter":
         """Writes an entry chunk by chunk; it appears once the last is written."""
