@@ -8,8 +8,8 @@ For each corpus size N this measures:
               fresh process: wall time, MB/s of corpus file, peak RSS, index
               size on disk. Then `index` without --force on the unchanged
               corpus (a hash check), `index --force` again (its token cache
-              warm), and, when the CLI has --workers, `--workers 1` from an
-              empty folder again (the parallel speed-up).
+              warm), and, up to --skip-workers-above chunks, `--workers 1`
+              from an empty folder again (the parallel speed-up).
   start-up    a fresh `python -m retrieval ask --index DIR --json Q` from exec to
               exit; and inside a fresh process: imports, open_engine(None, DIR),
               the first ask (+ JSON rendering).
@@ -760,7 +760,7 @@ def bench_size(n: int, args, questions: list[str], questions_file: Path) -> dict
         index_dir = args.workdir / f"index-{corpus.stem}"
         build = attempt(result, "build", measure_build, corpus, index_dir)
         if "error" not in build:  # nothing else can run without an index
-            fresh_process_measurements(result, corpus, index_dir, build, questions, questions_file)
+            fresh_process_measurements(result, corpus, index_dir, build, questions, questions_file, args)
             in_process_measurements(result, index_dir, questions[: args.queries], args)
     except Exception as exc:  # noqa: BLE001 - keep what was measured, and the other sizes
         traceback.print_exc(file=sys.stderr)
@@ -770,10 +770,12 @@ def bench_size(n: int, args, questions: list[str], questions_file: Path) -> dict
     return result
 
 
-def fresh_process_measurements(result, corpus, index_dir, build, questions, questions_file) -> None:
+def fresh_process_measurements(result, corpus, index_dir, build, questions, questions_file, args) -> None:
     attempt(result, "reindex_unchanged", measure_reindex, corpus, index_dir)
     attempt(result, "rebuild_cached", measure_rebuild_cached, corpus, index_dir)
-    if cli_has_workers():
+    if build.get("chunks", 0) > args.skip_workers_above:
+        result["workers_1"] = {"skipped": f"more than --skip-workers-above {args.skip_workers_above} chunks"}
+    elif cli_has_workers():
         attempt(result, "workers_1", measure_workers, corpus, index_dir, build)
     else:
         result["workers_1"] = {"skipped": "`index --help` has no --workers option"}
@@ -1040,6 +1042,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13, help="synthetic corpus seed")
     parser.add_argument("--skip-rank-bm25-above", type=int, default=200_000, metavar="N",
                         help=f"above N chunks, time rank_bm25 on {SAMPLED_QUESTIONS} questions only (default 200000)")
+    parser.add_argument("--skip-workers-above", type=int, default=200_000, metavar="N",
+                        help="above N chunks, skip the --workers 1 build (the parallel speed-up; "
+                             "a 1M build takes half an hour on one core) (default 200000)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write every number here")
     args = parser.parse_args(argv)
     sizes = args.chunks or [10_000]

@@ -10,9 +10,11 @@ import json
 import resource
 import sys
 import time
+
 t0 = time.perf_counter()
 from retrieval.indexing import open_engine
 from retrieval.render import answer_to_json
+
 t1 = time.perf_counter()
 engine, _ = open_engine(None, sys.argv[1])
 t2 = time.perf_counter()

@@ -27,6 +27,8 @@ import jieba
 import opencc
 import stopwordsiso
 
+from retrieval import dictionary
+
 jieba.setLogLevel(logging.WARNING)
 
 # Phrasing that wraps a question without saying what it is about. Ours, so
@@ -67,19 +69,9 @@ def _iso_stopwords() -> frozenset[str]:
     return frozenset(normalize(w) for w in stopwordsiso.stopwords(["zh", "en"]))
 
 
-_NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "eng"})
-
-
-@lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    import jieba.posseg
-
-    return jieba.posseg.dt.word_tag_tab
-
-
 def is_place_name(token: str) -> bool:
     """jieba's dictionary tags it as a place (ns); reliable for real places."""
-    return not token.isascii() and _word_tags().get(token) == "ns"
+    return not token.isascii() and token in dictionary.load().place_words
 
 
 def looks_like_name(token: str) -> bool:
@@ -91,8 +83,8 @@ def looks_like_name(token: str) -> bool:
     """
     if token.isascii():
         return not token.isdigit()
-    tag = _word_tags().get(token)
-    return tag is None or tag in _NAME_TAGS
+    base = dictionary.load()
+    return not base.knows(token) or token in base.name_words
 
 
 def stopwords() -> frozenset[str]:
@@ -139,15 +131,6 @@ def corpus_terms(texts: Iterable[str], headings: Iterable[str] = ()) -> list[str
 class Analysis(NamedTuple):
     tokens: list[str]  # what BM25 scores: words, sub-words, word pairs
     words: list[str]  # the words as written, without sub-words or pairs
-
-
-@lru_cache(maxsize=1)
-def _base_dictionary() -> tuple[dict[str, int], int]:
-    """jieba's dictionary, loaded once per process (about a second) and then
-    copied into each analyzer (a few milliseconds)."""
-    base = jieba.Tokenizer()
-    base.initialize()
-    return base.FREQ, base.total
 
 
 class Analyzer:
@@ -202,9 +185,10 @@ class Analyzer:
             return
         with self._lock:
             if not self._ready:
-                freq, total = _base_dictionary()
+                base = dictionary.load()
+                total = base.total
                 # A private copy: add_word below must not leak into other analyzers.
-                self._tokenizer.FREQ = dict(freq)
+                self._tokenizer.FREQ = dict(base.frequencies)
                 self._tokenizer.total = total
                 self._tokenizer.initialized = True
                 for term in self.terms:
@@ -231,7 +215,7 @@ class Analyzer:
 
     def is_common_word(self, word: str) -> bool:
         """In jieba's own dictionary, i.e. not a coinage of this corpus."""
-        return bool(_base_dictionary()[0].get(word))
+        return dictionary.load().knows(word)
 
     def normalize(self, text: str) -> str:
         return normalize(text) if self.t2s else _fold(text)

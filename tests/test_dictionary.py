@@ -1,0 +1,70 @@
+"""The cached copy of jieba's dictionary must be jieba's dictionary exactly."""
+
+import jieba
+import jieba.posseg
+import pytest
+
+from retrieval import dictionary
+
+
+@pytest.fixture
+def cache_in(tmp_path, monkeypatch):
+    monkeypatch.setenv(dictionary.CACHE_DIR_ENV, str(tmp_path))
+    dictionary.load.cache_clear()
+    yield tmp_path
+    dictionary.load.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def jieba_own():
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer.FREQ, tokenizer.total, jieba.posseg.dt.word_tag_tab
+
+
+def test_cached_dictionary_equals_jiebas(cache_in, jieba_own):
+    freq, total, tags = jieba_own
+    built = dictionary.load()
+    assert dictionary.cache_path().exists()
+    dictionary.load.cache_clear()
+    cached = dictionary.load()
+    assert cached is not built  # really read back from the file
+    assert cached.frequencies == freq
+    assert cached.total == total
+    assert cached.name_words == {w for w, t in tags.items() if t in dictionary.NAME_TAGS}
+    assert cached.place_words == {w for w, t in tags.items() if t == "ns"}
+
+
+def test_knows_words_not_their_prefixes(cache_in):
+    base = dictionary.load()
+    assert base.knows("企业")
+    assert "国有企" in base.frequencies and not base.knows("国有企")
+    assert "重庆" in base.place_words and "重庆" in base.name_words
+    assert "改革" not in base.name_words
+
+
+def test_corrupt_cache_is_rebuilt(cache_in, jieba_own, caplog):
+    path = dictionary.cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a numpy archive")
+    assert dictionary.load().frequencies == jieba_own[0]
+    assert "rebuilding" in caplog.text and str(path) in caplog.text
+    dictionary.load.cache_clear()
+    assert dictionary.load().total == jieba_own[1]  # the rebuilt file reads back
+
+
+def test_unwritable_cache_still_loads(tmp_path, monkeypatch, jieba_own):
+    blocker = tmp_path / "a file, not a folder"
+    blocker.write_text("")
+    monkeypatch.setenv(dictionary.CACHE_DIR_ENV, str(blocker / "cache"))
+    dictionary.load.cache_clear()
+    try:
+        assert dictionary.load().frequencies == jieba_own[0]
+    finally:
+        dictionary.load.cache_clear()
+
+
+def test_cache_key_follows_the_source(cache_in, monkeypatch):
+    before = dictionary.cache_path()
+    monkeypatch.setattr(jieba, "__version__", "0.0-other")
+    assert dictionary.cache_path() != before
