@@ -78,15 +78,36 @@ def _top_matching(ranking: np.ndarray, rows, depth: int) -> np.ndarray:
     by position. A partial sort: sorting every matching chunk costs more
     than the rest of a query on a large corpus. Every matching chunk scores
     above 0 (the idf used for ranking is positive), every other exactly 0."""
-    candidates = None
-    if rows.indices.size > 4 * depth and ranking.size > depth:
+    matching = rows.indices  # every chunk with a query term, once per term it has
+    # A chunk is there at most once per row, so the best depth × rows
+    # postings hold at least ``depth`` distinct chunks.
+    enough = depth * rows.shape[0]
+    if matching.size <= enough:
+        candidates = np.unique(matching)
+    elif matching.size < ranking.size:
+        # Usually far fewer postings than chunks: partition those.
+        scores = ranking[matching]
+        cut = scores[np.argpartition(-scores, enough - 1)[:enough]].min()
+        candidates = np.unique(matching[scores >= cut])  # the whole tie at the cut, if there is one
+    else:
         cut = ranking[np.argpartition(-ranking, depth - 1)[:depth]].min()
-        if cut > 0:
-            candidates = np.flatnonzero(ranking >= cut)  # the whole tie at the cut, if there is one
-    if candidates is None:
-        candidates = np.unique(rows.indices)
+        candidates = np.flatnonzero(ranking >= cut) if cut > 0 else np.unique(matching)
     order = np.lexsort((candidates, -ranking[candidates]))
     return candidates[order][:depth]
+
+
+def _present(rows, columns: np.ndarray) -> np.ndarray:
+    """rows[:, columns] > 0 as a dense bool array: a binary search per row
+    in its sorted postings, where scipy's column indexing walks them all."""
+    if not rows.has_sorted_indices:
+        rows.sort_indices()
+    present = np.zeros((rows.shape[0], columns.size), dtype=bool)
+    for row in range(rows.shape[0]):
+        postings = rows.indices[rows.indptr[row]:rows.indptr[row + 1]]
+        if postings.size:
+            at = np.minimum(np.searchsorted(postings, columns), postings.size - 1)
+            present[row] = postings[at] == columns
+    return present
 
 
 class SearchEngine:
@@ -166,7 +187,7 @@ class SearchEngine:
 
         weights = relevance.term_weights(coverage_terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         snippet_weights = {**weights, **self._pair_weights(tokens)}
-        present = rows[:, top].toarray() > 0
+        present = _present(rows, top)
         wants_number = relevance.number_test(question)
         hits = []
         for column, index in enumerate(top.tolist()):

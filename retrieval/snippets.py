@@ -68,12 +68,34 @@ def _occurrences(normalized: str, start: int, end: int, words) -> list[tuple[int
     return merged
 
 
-def _occurs(term: str, sentence: str) -> bool:
-    if is_word_pair(term):
-        first, second = term.split(PAIR_SEPARATOR, 1)
-        at = sentence.find(first)
-        return at != -1 and sentence.find(second, at + len(first)) != -1
-    return term in sentence
+def _occurs(first: str, second: str, sentence: str) -> bool:
+    """``first`` and then ``second`` after it, in ``sentence``."""
+    at = sentence.find(first)
+    return at != -1 and sentence.find(second, at + len(first)) != -1
+
+
+def _terms_by_sentence(normalized: str, spans: list[tuple[int, int]], terms) -> list[set[str]]:
+    """For each sentence, the query terms it holds (a word pair: both words, in order).
+
+    Only the terms the paragraph holds at all are looked for sentence by
+    sentence: most of a question's terms are absent from any one hit, and
+    this runs for every hit shown.
+    """
+    words, pairs = [], []
+    for term in terms:
+        if is_word_pair(term):
+            first, second = term.split(PAIR_SEPARATOR, 1)
+            if first in normalized and second in normalized:
+                pairs.append((term, first, second))
+        elif term in normalized:
+            words.append(term)
+    found = []
+    for a, b in spans:
+        sentence = normalized[a:b]
+        held = {word for word in words if word in sentence}
+        held.update(term for term, first, second in pairs if _occurs(first, second, sentence))
+        found.append(held)
+    return found
 
 
 def best_snippet(
@@ -107,7 +129,7 @@ def best_snippet(
     """
     normalized, origin = analyzer.normalize_with_origin(text)
     spans = sentence_spans(normalized) or [(0, len(normalized))]
-    found = [{t for t in term_weights if _occurs(t, normalized[a:b])} for a, b in spans]
+    found = _terms_by_sentence(normalized, spans, term_weights)
     # Back to the original text: what is shown and what numbers are read from.
     sentences = [(origin[a], origin[b - 1] + 1) for a, b in spans] if normalized else [(0, len(text))]
     spread = Counter(term for terms in found for term in terms)
