@@ -23,11 +23,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-import jieba
 import opencc
 import stopwordsiso
 
 from retrieval import dictionary
+from retrieval.dictionary import jieba
 
 jieba.setLogLevel(logging.WARNING)
 

@@ -19,14 +19,36 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
 import numpy as np
 
+
+def _import_jieba():
+    """jieba, imported without pkg_resources.
+
+    jieba imports pkg_resources only to open its own data files, and falls
+    back to plain paths without it; importing pkg_resources scans every
+    installed distribution, 0.15–0.4 s, a fifth of a process's wait for its
+    first answer. Blocked only for jieba's import, and only if nobody has
+    imported pkg_resources already.
+    """
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # makes `import pkg_resources` raise ImportError
+    try:
+        import jieba
+    finally:
+        if blocked and sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 log = logging.getLogger(__name__)
 
 CACHE_DIR_ENV = "RETRIEVAL_CACHE_DIR"

@@ -1,5 +1,9 @@
 """The cached copy of jieba's dictionary must be jieba's dictionary exactly."""
 
+import os
+import subprocess
+import sys
+
 import jieba
 import jieba.posseg
 import pytest
@@ -68,3 +72,20 @@ def test_cache_key_follows_the_source(cache_in, monkeypatch):
     before = dictionary.cache_path()
     monkeypatch.setattr(jieba, "__version__", "0.0-other")
     assert dictionary.cache_path() != before
+
+
+def test_jieba_is_imported_without_pkg_resources(tmp_path):
+    # A fresh process and an empty cache: jieba must find its dictionary
+    # through plain paths, and pkg_resources must not have been imported.
+    code = (
+        "import sys\n"
+        "from retrieval.analyzer import Analyzer\n"
+        "print(Analyzer().tokenize('国有企业改革'))\n"
+        "print('pkg_resources' in sys.modules)\n"
+    )
+    env = {**os.environ, dictionary.CACHE_DIR_ENV: str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    tokens, imported = run.stdout.strip().splitlines()
+    assert "企业" in tokens and "改革" in tokens
+    assert imported == "False"
+    assert list(tmp_path.glob("jieba-*.npz"))
