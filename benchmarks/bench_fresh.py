@@ -194,6 +194,11 @@ def child_main(argv: list[str]) -> int:
             "rss_after_load_mb": rss_loaded,
             "rss_after_first_question_mb": rss_first,
             "rss_after_questions_mb": proc_status_mb("VmRSS"),
+            # RSS = the process's own memory (anonymous) + the pages of the
+            # memory-mapped index it has touched (file-backed: page cache the
+            # kernel can reclaim, but counted in RSS).
+            "rss_anon_mb": proc_status_mb("RssAnon"),
+            "rss_file_mb": proc_status_mb("RssFile"),
             "vm_hwm_mb": proc_status_mb("VmHWM"),
             "open_engine_s": opened - imported,
             "answer_s": time.perf_counter() - opened,

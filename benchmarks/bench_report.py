@@ -98,7 +98,8 @@ def print_size_table(result: dict) -> None:
     row("peak RSS serving", _error(result, "serving") or
         f"{serving['peak_rss_mb']:.0f} MB after {serving['questions']} questions "
         f"(RSS after load {serving['rss_after_load_mb']:.0f} MB, after the first question "
-        f"{_fmt(serving.get('rss_after_first_question_mb'), '.0f')} MB)")
+        f"{_fmt(serving.get('rss_after_first_question_mb'), '.0f')} MB; at the end "
+        f"{_fmt(serving.get('rss_anon_mb'), '.0f')} MB own + {_fmt(serving.get('rss_file_mb'), '.0f')} MB mapped index pages)")
     ours = result.get("ours") or {}
     if _error(result, "ours"):
         row("ours", _error(result, "ours"))

@@ -175,7 +175,7 @@ class SearchEngine:
         terms, ids, counts = self.model.query_terms(tokens)
         if not terms:
             return []
-        rows = self.model.weights[ids]  # query terms × chunks
+        rows = self.model.rows(ids)  # query terms × chunks
 
         okapi = self.model.row_scores(rows, ids, counts)
         # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching

@@ -7,7 +7,7 @@ Layout of ``DIR``::
         meta.json           format, fingerprint, analyzer config (with coined terms), BM25 parameters
         chunks.jsonl        chunk texts and citation fields, one per line
         vocabulary.json     terms in id order
-        *.npy               sparse weights, doc_freq, doc_len, idf (memory-mapped on load)
+        *.npy               sparse term frequencies, doc_freq, doc_len, idf (memory-mapped on load)
 
 A build is written in full under a temporary name, renamed into place, and
 only then named in ``CURRENT``; an interrupted save leaves the previous build
@@ -31,9 +31,9 @@ from retrieval.bm25 import BM25Model
 from retrieval.chunk_file import ChunkFile, line_offsets
 from retrieval.chunking import Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: term frequencies instead of float64 weights
 CURRENT = "CURRENT"
-_ARRAYS = ("weights_data", "weights_indices", "weights_indptr", "doc_freq", "doc_len", "idf")
+_ARRAYS = ("tf_data", "tf_indices", "tf_indptr", "doc_freq", "doc_len", "idf")
 
 
 class IndexLoadError(RuntimeError):
@@ -72,9 +72,9 @@ def save_index(
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=index_dir))
     try:
         arrays = {
-            "weights_data": model.weights.data,
-            "weights_indices": model.weights.indices,
-            "weights_indptr": model.weights.indptr,
+            "tf_data": model.tf.data,
+            "tf_indices": model.tf.indices,
+            "tf_indptr": model.tf.indptr,
             "doc_freq": model.doc_freq,
             "doc_len": model.doc_len,
             "idf": model.idf,
@@ -145,14 +145,14 @@ def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
                 chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexLoadError(f"{build}: cannot load index ({exc})") from exc
-    weights = sparse.csr_matrix(
-        (arrays["weights_data"], arrays["weights_indices"], arrays["weights_indptr"]),
+    tf = sparse.csr_matrix(
+        (arrays["tf_data"], arrays["tf_indices"], arrays["tf_indptr"]),
         shape=(len(vocabulary_list), len(chunks)),
         copy=False,
     )
     model = BM25Model(
         vocabulary={term: i for i, term in enumerate(vocabulary_list)},
-        weights=weights,
+        tf=tf,
         doc_freq=arrays["doc_freq"],
         doc_len=arrays["doc_len"],
         idf=arrays["idf"],

@@ -120,9 +120,9 @@ def test_loaded_arrays_are_memory_mapped_and_not_pickled(corpus, index_dir):
 
     model = engine.model
     for name, array in {
-        "weights.data": model.weights.data,
-        "weights.indices": model.weights.indices,
-        "weights.indptr": model.weights.indptr,
+        "tf.data": model.tf.data,
+        "tf.indices": model.tf.indices,
+        "tf.indptr": model.tf.indptr,
         "doc_freq": model.doc_freq,
         "doc_len": model.doc_len,
         "idf": model.idf,
@@ -133,7 +133,7 @@ def test_loaded_arrays_are_memory_mapped_and_not_pickled(corpus, index_dir):
     files = sorted(p for p in index_dir.rglob("*") if p.is_file())
     npy = [p for p in files if p.suffix == ".npy"]
     assert {p.stem for p in npy} == {
-        "weights_data", "weights_indices", "weights_indptr", "doc_freq", "doc_len", "idf", "chunk_offsets",
+        "tf_data", "tf_indices", "tf_indptr", "doc_freq", "doc_len", "idf", "chunk_offsets",
     }
     for path in npy:
         array = np.load(path, allow_pickle=False)  # raises on a pickled (object) array
@@ -268,7 +268,7 @@ def test_stray_temporary_from_a_killed_save_is_removed(corpus, index_dir):
     open_engine([corpus], index_dir)
     stray = index_dir / ".tmp-build-killed"
     stray.mkdir()
-    (stray / "weights_data.npy").write_bytes(b"half written")
+    (stray / "tf_data.npy").write_bytes(b"half written")
     assert current(index_dir).startswith("build-")
     edit(corpus)
     open_engine([corpus], index_dir)
