@@ -79,8 +79,12 @@ def source_path() -> Path:
 def cache_dir() -> Path:
     if os.environ.get(CACHE_DIR_ENV):
         return Path(os.environ[CACHE_DIR_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "retrieval"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "retrieval"
+    home = os.path.expanduser("~")
+    if home == "~":  # no home (a service account): not a folder named "~" in the working directory
+        return Path(tempfile.gettempdir()) / f"retrieval-cache-{os.getuid()}"
+    return Path(home) / ".cache" / "retrieval"
 
 
 def cache_path() -> Path:

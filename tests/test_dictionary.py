@@ -89,3 +89,17 @@ def test_jieba_is_imported_without_pkg_resources(tmp_path):
     assert "企业" in tokens and "改革" in tokens
     assert imported == "False"
     assert list(tmp_path.glob("jieba-*.npz"))
+
+
+def test_cache_folder_without_a_home(monkeypatch):
+    monkeypatch.delenv(dictionary.CACHE_DIR_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # what it does when HOME is unknown
+    folder = dictionary.cache_dir()
+    assert folder.is_absolute() and "~" not in folder.parts
+
+
+def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv(dictionary.CACHE_DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert dictionary.cache_dir() == tmp_path / "retrieval"
