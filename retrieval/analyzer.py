@@ -53,9 +53,19 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+# The full-width punctuation of nearly every Chinese sentence, which NFKC
+# maps to ASCII. Replaced first, most paragraphs are then already in NFKC,
+# which is a fast check; normalizing them costs seven times more.
+_FULL_WIDTH_PUNCTUATION = "，：；？！（）"
+
+
 def _fold(text: str) -> str:
     text = _CONTROL.sub(" ", text)
-    return unicodedata.normalize("NFKC", text).lower()
+    for mark in _FULL_WIDTH_PUNCTUATION:
+        text = text.replace(mark, chr(ord(mark) - 0xFEE0))  # exactly what NFKC does to it
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 def normalize(text: str) -> str:

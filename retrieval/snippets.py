@@ -174,7 +174,7 @@ def best_snippet(
             runs.append([second, second])
             runs.sort()
 
-    words = [t for t in term_weights if not is_word_pair(t)]
+    words = [t for t in spread if not is_word_pair(t)]  # the words the paragraph holds
     pieces: list[str] = []
     highlights: list[tuple[int, int]] = []
     shift = 0
