@@ -32,9 +32,12 @@ ones from the shared QA sets. Progress goes to stderr, tables to stdout.
 
 Timing is wall-clock on a shared 2-core machine: expect noise of ±10-20 %
 (the load average before and after each size is recorded to judge it).
-MB are 10^6 bytes throughout, RSS included. Peak RSS of a child is its
+MB are 10^6 bytes throughout, RSS included. Peak RSS of a build is its
 ru_maxrss from wait4 (the largest single process of its tree); a parallel
-build's summed tree RSS is sampled at 10 Hz besides.
+build's summed tree RSS is sampled at 10 Hz besides. On Linux a child's
+ru_maxrss also counts this benchmark's RSS when it spawned the child, so it
+is an upper bound once a large size has run here; serving's peak is read
+inside the child (VmHWM) instead.
 
 Needs rank_bm25 (a dependency) and bm25s (not one: pip install bm25s).
 
