@@ -9,7 +9,7 @@ chunks in Python.
 The matrix holds term frequencies in the smallest integer type that fits
 (one byte for nearly every corpus), and a question's rows are turned into
 saturation weights when it is asked: on a million chunks the postings are
-0.6 GB on disk instead of 1.2 GB as precomputed float64 weights, and that
+0.5 GB on disk instead of 1.2 GB as precomputed float64 weights, and that
 is what the pages of a long-serving process's memory map add up to.
 """
 
