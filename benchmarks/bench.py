@@ -68,7 +68,6 @@ from bench_common import (
 )
 from bench_fresh import (
     child_main,
-    cli_has_workers,
     measure_build,
     measure_rebuild_cached,
     measure_reindex,
@@ -166,10 +165,8 @@ def fresh_process_measurements(result, corpus, index_dir, build, questions, ques
     attempt(result, "rebuild_cached", measure_rebuild_cached, corpus, index_dir)
     if build.get("chunks", 0) > args.skip_workers_above:
         result["workers_1"] = {"skipped": f"more than --skip-workers-above {args.skip_workers_above} chunks"}
-    elif cli_has_workers():
-        attempt(result, "workers_1", measure_workers, corpus, index_dir, build)
     else:
-        result["workers_1"] = {"skipped": "`index --help` has no --workers option"}
+        attempt(result, "workers_1", measure_workers, corpus, index_dir, build)
     attempt(result, "startup", measure_startup, index_dir, questions[0])
     attempt(result, "serving", measure_serving, index_dir, questions_file)
 
@@ -183,7 +180,7 @@ def in_process_measurements(result: dict, index_dir: Path, asked: list[str], arg
         raise RuntimeError("open_engine rebuilt the index instead of loading it")
     attempt(result, "ours", measure_ours, engine, asked)
 
-    tokens = attempt(result, "token_lists", lambda: chunk_token_lists(engine, index_dir, args.workdir))
+    tokens = attempt(result, "token_lists", lambda: chunk_token_lists(index_dir))
     if isinstance(tokens, dict):  # failed: the baselines have nothing to index
         return
     token_lists, source = tokens

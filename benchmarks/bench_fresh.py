@@ -41,8 +41,8 @@ def live_build_digest(index_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-# "index built: …", and for an unchanged corpus "index unchanged: …" (or,
-# from older CLIs that loaded the index to count it, "unchanged, loaded").
+# "index built: …"; for an unchanged corpus "index unchanged: …" (the hash
+# check alone) or, when the index was loaded rather than checked, "unchanged, loaded".
 _INDEX_LINE = re.compile(r"index (built|unchanged(?:, loaded)?): (\d+) documents, (\d+) chunks, (\d+) tokens, ([\d.]+) s")
 
 
@@ -103,11 +103,6 @@ def measure_rebuild_cached(corpus: Path, index_dir: Path) -> dict:
     result = _index_run(corpus, index_dir, "--force")
     result["digest"] = live_build_digest(index_dir)
     return result
-
-
-def cli_has_workers() -> bool:
-    run = run_child(retrieval_cli("index", "--help")).check()
-    return "--workers" in run.stdout
 
 
 def measure_workers(corpus: Path, index_dir: Path, default_build: dict) -> dict:

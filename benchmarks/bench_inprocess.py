@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
-import os
-import pickle
 import time
 from pathlib import Path
 
@@ -21,43 +19,13 @@ from bench_common import (
     top_indices,
 )
 
-_TOKENIZE: dict = {}  # set before forking a pool; read by the workers
 
+def chunk_token_lists(index_dir: Path) -> tuple[list[list[str]], str]:
+    """The tokens our index was built from, in chunk order (from its token
+    cache), so that the baselines score exactly what ours scores."""
+    from retrieval.indexing import load_token_lists
 
-def _tokenize_range(bounds: tuple[int, int]) -> list[list[str]]:
-    analyzer, chunks = _TOKENIZE["analyzer"], _TOKENIZE["chunks"]
-    return [analyzer.tokenize(chunks[i].text) for i in range(*bounds)]
-
-
-def chunk_token_lists(engine, index_dir: Path, workdir: Path) -> tuple[list[list[str]], str]:
-    """The tokens our index was built from, in chunk order, so that the
-    baselines score exactly what ours scores. From the index's own token
-    cache when retrieval offers it; else re-tokenized with the index's
-    analyzer (slow: about a millisecond a chunk, so forked over the cores
-    and cached in the workdir by index fingerprint)."""
-    from retrieval import indexing
-    from retrieval.store import read_fingerprint
-
-    if hasattr(indexing, "load_token_lists"):
-        return shared_strings(indexing.load_token_lists(index_dir)), "retrieval.indexing.load_token_lists"
-    cache = workdir / f"tokens-{read_fingerprint(index_dir)}.pickle"
-    if cache.exists():
-        with cache.open("rb") as handle:
-            return shared_strings(pickle.load(handle)), f"re-tokenized with the index's analyzer (cached: {cache.name})"
-    engine.analyzer.tokenize("预热")  # load jieba's dictionary once, before the fork
-    _TOKENIZE.update(analyzer=engine.analyzer, chunks=engine.chunks)
-    step = 1000
-    ranges = [(i, min(i + step, len(engine.chunks))) for i in range(0, len(engine.chunks), step)]
-    try:
-        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
-            token_lists = [tokens for part in pool.map(_tokenize_range, ranges) for tokens in part]
-    finally:
-        _TOKENIZE.clear()
-    tmp = cache.with_name(f".{cache.name}.tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(token_lists, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, cache)
-    return shared_strings(token_lists), "re-tokenized with the index's analyzer (Analyzer.from_config(meta['analyzer']))"
+    return shared_strings(load_token_lists(index_dir)), "retrieval.indexing.load_token_lists"
 
 
 def shared_strings(token_lists: list[list[str]]) -> list[list[str]]:

@@ -137,12 +137,8 @@ def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
             raise IndexLoadError(f"{build}: index format {meta.get('format')} is not {FORMAT_VERSION}; rebuild it")
         arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
         vocabulary_list = json.loads((build / "vocabulary.json").read_text(encoding="utf-8"))
-        if (build / "chunk_offsets.npy").exists():
-            offsets = np.load(build / "chunk_offsets.npy", mmap_mode="r", allow_pickle=False)
-            chunks = ChunkFile(build / "chunks.jsonl", offsets)
-        else:  # an index saved before chunks were read on demand
-            with open(build / "chunks.jsonl", encoding="utf-8") as handle:
-                chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
+        offsets = np.load(build / "chunk_offsets.npy", mmap_mode="r", allow_pickle=False)
+        chunks = ChunkFile(build / "chunks.jsonl", offsets)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexLoadError(f"{build}: cannot load index ({exc})") from exc
     tf = sparse.csr_matrix(
