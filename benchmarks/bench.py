@@ -173,7 +173,7 @@ def fresh_process_measurements(result, corpus, index_dir, build, questions, ques
 
 def in_process_measurements(result: dict, index_dir: Path, asked: list[str], args) -> None:
     """Ours, rank_bm25 and bm25s in this process, on the same tokens."""
-    from retrieval.indexing import open_engine
+    from retrieval.index.building import open_engine
 
     engine, report = open_engine(None, index_dir)
     if not report.loaded_from_disk:

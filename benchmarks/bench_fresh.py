@@ -154,9 +154,9 @@ def child_main(argv: list[str]) -> int:
     """What the fresh processes run; prints one JSON object."""
     mode, index_dir = argv[0], Path(argv[1])
     started = time.perf_counter()
-    from retrieval.indexing import open_engine
-    from retrieval.render import answer_to_json
-    from retrieval.store import load_index
+    from retrieval.index.building import open_engine
+    from retrieval.present.render import answer_to_json
+    from retrieval.index.store import load_index
 
     imported = time.perf_counter()
     engine, report = open_engine(None, index_dir)

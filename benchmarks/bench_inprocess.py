@@ -23,9 +23,9 @@ from bench_common import (
 def chunk_token_lists(index_dir: Path) -> tuple[list[list[str]], str]:
     """The tokens our index was built from, in chunk order (from its token
     cache), so that the baselines score exactly what ours scores."""
-    from retrieval.indexing import load_token_lists
+    from retrieval.index.building import load_token_lists
 
-    return shared_strings(load_token_lists(index_dir)), "retrieval.indexing.load_token_lists"
+    return shared_strings(load_token_lists(index_dir)), "retrieval.index.building.load_token_lists"
 
 
 def shared_strings(token_lists: list[list[str]]) -> list[list[str]]:
@@ -57,7 +57,7 @@ def measure_ours(engine, questions: list[str]) -> dict:
     """End to end as the CLI and the bot use it: ask (which tokenizes) and
     render every hit's snippet to JSON. Tokenization alone is timed too,
     since the baselines are given tokens."""
-    from retrieval.render import answer_to_json
+    from retrieval.present.render import answer_to_json
 
     for question in questions[:WARMUP]:
         answer_to_json(engine.ask(question, top_k=TOP_K))

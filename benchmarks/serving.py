@@ -15,8 +15,8 @@ from pathlib import Path
 
 STARTED = time.perf_counter()  # before the imports: they are part of start-up
 
-from retrieval.indexing import open_engine  # noqa: E402
-from retrieval.render import answer_to_json  # noqa: E402
+from retrieval.index.building import open_engine  # noqa: E402
+from retrieval.present.render import answer_to_json  # noqa: E402
 
 QUESTIONS = 300
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from retrieval.corpus import default_corpus_paths
+from retrieval.index.corpus import default_corpus_paths
 
 # BotFather's tokens: the bot's numeric id, a colon, then 35 URL-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,64}$")

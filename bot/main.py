@@ -19,9 +19,9 @@ from bot.logs import configure_logging
 from bot.service import QaService
 from bot.state import StateStore
 from bot.texts import LANGUAGES
-from retrieval.console import run_chat
-from retrieval.store import IndexLoadError
-from retrieval.terminal import progress_printer, utf8_stdio
+from retrieval.present.console import run_chat
+from retrieval.index.store import IndexLoadError
+from retrieval.present.terminal import progress_printer, utf8_stdio
 
 log = logging.getLogger("bot")
 

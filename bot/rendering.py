@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 
 from bot.texts import Texts
-from retrieval.search import MAX_QUESTION_CHARS, Answer, Hit
+from retrieval.answer.search import MAX_QUESTION_CHARS, Answer, Hit
 from retrieval.sentences import sentence_spans
-from retrieval.snippets import Snippet
+from retrieval.answer.snippets import Snippet
 
 MESSAGE_LIMIT = 4096
 OTHER_SOURCES = 2  # the compact list under the best passage

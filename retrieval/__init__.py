@@ -1,14 +1,13 @@
 """Cited paragraph retrieval over Chinese documents.
 
-The pipeline, one module per stage::
+The pipeline, one subpackage per stage::
 
-    documents  (files → Document)        retrieval.documents
-    chunking   (Document → Chunk)        retrieval.chunking
-    analyzer   (text → tokens)           retrieval.analyzer
-    bm25       (tokens → scores)         retrieval.bm25
-    store      (index ↔ folder)          retrieval.store
-    search     (question → Answer)       retrieval.search
-    render     (Answer → text / JSON)    retrieval.render
+    ingest      files → Document (one reader per format)   retrieval.ingest
+    chunking    Document → Chunk (paragraph repair)         retrieval.chunking
+    index       Chunk → tokens → BM25 index on disk         retrieval.index
+    answer      question → Answer (hits, snippets)          retrieval.answer
+    present     Answer → console text / JSON                retrieval.present
+    evaluation  quality on SQuAD-format sets                retrieval.evaluation
 
 Typical use::
 
@@ -18,12 +17,13 @@ Typical use::
     answer.answered, answer.hits[0].citation
 """
 
-from retrieval.analyzer import Analyzer, normalize, tokenize
-from retrieval.chunking import Chunk, chunk_document, chunk_documents
-from retrieval.documents import Document, Problem, load_corpus
-from retrieval.indexing import IndexReport, open_engine
-from retrieval.search import Answer, Hit, SearchEngine
-from retrieval.snippets import Snippet
+from retrieval.index.analyzer import Analyzer, normalize
+from retrieval.index.corpus import tokenize
+from retrieval.chunking.chunks import Chunk, chunk_document, chunk_documents
+from retrieval.ingest.documents import Document, Problem, load_corpus
+from retrieval.index.building import IndexReport, open_engine
+from retrieval.answer.search import Answer, Hit, SearchEngine
+from retrieval.answer.snippets import Snippet
 
 __all__ = [
     "Analyzer",

@@ -9,15 +9,15 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from retrieval.analyzer import Analyzer, tokenize
-from retrieval.chunking import chunk_documents
-from retrieval.corpus import default_corpus_paths
-from retrieval.documents import load_corpus
-from retrieval.indexing import current_index, open_engine
-from retrieval.render import answer_to_json, answer_to_text
-from retrieval.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
-from retrieval.store import IndexLoadError
-from retrieval.terminal import progress_printer, utf8_stdio
+from retrieval.index.analyzer import Analyzer
+from retrieval.chunking.chunks import chunk_documents
+from retrieval.index.corpus import default_corpus_paths, tokenize
+from retrieval.ingest.documents import load_corpus
+from retrieval.index.building import current_index, open_engine
+from retrieval.present.render import answer_to_json, answer_to_text
+from retrieval.answer.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
+from retrieval.index.store import IndexLoadError
+from retrieval.present.terminal import progress_printer, utf8_stdio
 
 EXAMPLES = """\
 examples:
@@ -234,7 +234,7 @@ def cmd_chunks(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from retrieval.evaluation import DatasetError, evaluate, load_squad, metrics_json
+    from retrieval.evaluation.squad import DatasetError, evaluate, load_squad, metrics_json
 
     try:
         dataset = load_squad(args.dataset)
@@ -260,9 +260,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from retrieval import relevance
-    from retrieval.calibration import KEEP_ANSWERED, calibrate, read_questions
-    from retrieval.evaluation import DatasetError, load_squad
+    from retrieval.answer import relevance
+    from retrieval.evaluation.calibration import KEEP_ANSWERED, calibrate, read_questions
+    from retrieval.evaluation.squad import DatasetError, load_squad
 
     try:
         first, second = load_squad(args.first), load_squad(args.second)
@@ -284,7 +284,7 @@ def cmd_tokenize(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from retrieval.console import run_chat
+    from retrieval.present.console import run_chat
 
     engine, _ = _open(args)
     return run_chat(engine)

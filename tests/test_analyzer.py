@@ -3,7 +3,7 @@
 import pytest
 
 from retrieval import Analyzer, tokenize
-from retrieval.analyzer import corpus_terms, is_word_pair, normalize, stopwords
+from retrieval.index.analyzer import corpus_terms, is_word_pair, normalize, stopwords
 
 
 def words(tokens):

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from retrieval import open_engine
-from retrieval.render import NOT_FOUND, answer_to_json, answer_to_text
-from retrieval.search import MAX_QUESTION_CHARS
+from retrieval.present.render import NOT_FOUND, answer_to_json, answer_to_text
+from retrieval.answer.search import MAX_QUESTION_CHARS
 from retrieval.sentences import split_sentences
-from retrieval.snippets import GAP
+from retrieval.answer.snippets import GAP
 
 QUESTIONS = Path(__file__).parent / "data" / "seed_questions.jsonl"
 CITATION_885 = "《重庆推动超大城市现代化治理的实践探索与机制创新》 · 刘嗣方 · 探索超大城市现代化治理的重庆实践价值 · 第4段"

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 import retrieval
-from retrieval.bm25 import BM25Model, build_model
-from retrieval.search import COVERAGE_WEIGHT, RERANK_DEPTH, SearchEngine
+from retrieval.index.bm25 import BM25Model, build_model
+from retrieval.answer.search import COVERAGE_WEIGHT, RERANK_DEPTH, SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

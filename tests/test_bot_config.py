@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import TELEGRAM_API, ConfigError, Settings, load_settings
-from retrieval.corpus import CORPUS_ENV, bundled_corpus_dir
+from retrieval.index.corpus import CORPUS_ENV, bundled_corpus_dir
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq"

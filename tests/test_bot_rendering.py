@@ -22,9 +22,9 @@ from bot.rendering import (
     split_message,
 )
 from bot.texts import EN, ZH
-from retrieval.documents import Document
-from retrieval.indexing import build_engine
-from retrieval.search import MAX_QUESTION_CHARS, Answer
+from retrieval.ingest.documents import Document
+from retrieval.index.building import build_engine
+from retrieval.answer.search import MAX_QUESTION_CHARS, Answer
 from tests.botapi_server import parse_html
 
 QUESTION = "重庆提出的885工作机制是什么？"

@@ -3,7 +3,7 @@
 import pytest
 
 from retrieval import open_engine
-from retrieval.calibration import Assessment, Calibration, assess
+from retrieval.evaluation.calibration import Assessment, Calibration, assess
 
 
 def test_rules_decline_whatever_the_threshold():

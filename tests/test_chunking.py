@@ -1,4 +1,4 @@
-"""Tests for retrieval.chunking: documents → repaired, cited paragraph chunks."""
+"""Tests for retrieval.chunking.chunks: documents → repaired, cited paragraph chunks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.chunking import (
+from retrieval.chunking.chunks import (
     MAX_PARAGRAPH_CHARS,
     MIN_PARAGRAPH_CHARS,
     Chunk,
@@ -17,8 +17,8 @@ from retrieval.chunking import (
     chunk_documents,
     looks_like_heading,
 )
-from retrieval.decoding import decode_bytes
-from retrieval.documents import Document, load_corpus, parse_text_document
+from retrieval.ingest.decoding import decode_bytes
+from retrieval.ingest.documents import Document, load_corpus, parse_text_document
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 RAW_PAGE = SEEDS / "raw" / "000_0390d85ce7607d90.txt"

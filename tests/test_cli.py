@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.snippets import GAP
+from retrieval.answer.snippets import GAP
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "seeds" / "articles"

@@ -1,4 +1,4 @@
-"""Tests for retrieval.decoding.decode_bytes: bytes → text for Chinese documents."""
+"""Tests for retrieval.ingest.decoding.decode_bytes: bytes → text for Chinese documents."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.decoding import DecodedText, DecodeError, decode_bytes
+from retrieval.ingest.decoding import DecodedText, DecodeError, decode_bytes
 
 ZH = "重庆推动超大城市现代化治理"
 ZH_PARAGRAPH = (

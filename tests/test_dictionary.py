@@ -8,7 +8,7 @@ import jieba
 import jieba.posseg
 import pytest
 
-from retrieval import dictionary
+from retrieval.index import dictionary
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_jieba_is_imported_without_pkg_resources(tmp_path):
     # through plain paths, and pkg_resources must not have been imported.
     code = (
         "import sys\n"
-        "from retrieval.analyzer import Analyzer\n"
+        "from retrieval.index.analyzer import Analyzer\n"
         "print(Analyzer().tokenize('国有企业改革'))\n"
         "print('pkg_resources' in sys.modules)\n"
     )

@@ -1,4 +1,4 @@
-"""Tests for retrieval.documents: files and folders → Documents and Problems."""
+"""Tests for retrieval.ingest.documents: files and folders → Documents and Problems."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.decoding import decode_bytes
-from retrieval.documents import (
+from retrieval.ingest.decoding import decode_bytes
+from retrieval.ingest.documents import (
     Document,
     Problem,
     load_corpus,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.evaluation import DatasetError, evaluate, load_squad
+from retrieval.evaluation.squad import DatasetError, evaluate, load_squad
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.tokenizing as tokenizing
-from retrieval.analyzer import Analyzer
-from retrieval.chunk_file import ChunkFile
-from retrieval.chunking import chunk_documents
-from retrieval.documents import load_corpus
-from retrieval.indexing import current_index, load_token_lists, open_engine
-from retrieval.store import load_index
+import retrieval.index.tokenizing as tokenizing
+from retrieval.index.analyzer import Analyzer
+from retrieval.index.chunk_file import ChunkFile
+from retrieval.chunking.chunks import chunk_documents
+from retrieval.ingest.documents import load_corpus
+from retrieval.index.building import current_index, load_token_lists, open_engine
+from retrieval.index.store import load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [

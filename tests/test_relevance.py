@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from retrieval import relevance
+from retrieval.answer import relevance
 
 
 @pytest.mark.parametrize(

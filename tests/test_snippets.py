@@ -1,8 +1,8 @@
 """Choosing the sentences to show, and marking the matched words."""
 
 from retrieval import Analyzer
-from retrieval.relevance import number_test
-from retrieval.snippets import GAP, Snippet, best_snippet
+from retrieval.answer.relevance import number_test
+from retrieval.answer.snippets import GAP, Snippet, best_snippet
 
 ANALYZER = Analyzer([])
 TEXT = "洛拉出生于罗马，是知名演员。她的父亲是作家。洛拉在大学研究当代舞蹈。她后来移居美国。"

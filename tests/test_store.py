@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import retrieval.store as store
+import retrieval.index.store as store
 from retrieval import open_engine
-from retrieval.store import IndexLoadError, load_index, read_fingerprint
+from retrieval.index.store import IndexLoadError, load_index, read_fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "seeds" / "articles"

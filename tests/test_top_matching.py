@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from retrieval.search import _present, _top_matching
+from retrieval.answer.search import _present, _top_matching
 
 
 @st.composite

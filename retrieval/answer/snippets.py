@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from retrieval.analyzer import PAIR_SEPARATOR, Analyzer, is_word_pair
+from retrieval.index.analyzer import PAIR_SEPARATOR, Analyzer, is_word_pair
 from retrieval.sentences import sentence_spans
 
 MAX_SENTENCES = 3

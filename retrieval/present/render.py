@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.search import Answer, Hit
+from retrieval.answer.search import Answer, Hit
 
 BOLD_RED = "\x1b[1;31m"
 RESET = "\x1b[0m"
@@ -22,7 +22,7 @@ def hit_to_json(hit: Hit) -> dict:
     chunk = hit.chunk
     return {
         "rank": hit.rank,
-        "score": hit.score,  # BM25Okapi; the order also weighs coverage (see retrieval.search)
+        "score": hit.score,  # BM25Okapi; the order also weighs coverage (see retrieval.answer.search)
         "coverage": hit.coverage,
         "chunk_id": chunk.chunk_id,
         "doc_id": chunk.doc_id,
@@ -74,7 +74,7 @@ def answer_to_text(answer: Answer, *, color: bool = False, max_sources: int = 3)
     open_mark, close_mark = (BOLD_RED, RESET) if color else PLAIN_MARKS
     lines: list[str] = []
     if answer.truncated:
-        from retrieval.search import MAX_QUESTION_CHARS
+        from retrieval.answer.search import MAX_QUESTION_CHARS
 
         lines.append(TRUNCATED.format(limit=MAX_QUESTION_CHARS))
     if answer.status == "empty":

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.analyzer import is_place_name, looks_like_name
+from retrieval.index.analyzer import is_place_name, looks_like_name
 
 # The highest threshold that still answers 97% of the CMRC 2018 and DRCD dev
 # questions (`python -m retrieval calibrate`, docs/retrieval-quality.md); on

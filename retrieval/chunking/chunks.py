@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.documents import Document, split_lines
+from retrieval.ingest.documents import Document, split_lines
 from retrieval.sentences import ends_sentence, looks_like_heading, sentence_spans
 
 MIN_PARAGRAPH_CHARS = 12

@@ -1,20 +1,26 @@
-"""Where the bundled corpus lives, and what it contributes to the default analyzer."""
+"""Where the bundled corpus lives, and the default analyzer built from its coined terms.
+
+The default analyzer lives here rather than in ``analyzer`` so that the
+analyzer never imports the corpus readers (the old import circle)."""
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
-from retrieval.analyzer import corpus_terms
+from retrieval.chunking.chunks import chunk_documents
+from retrieval.index.analyzer import Analyzer, corpus_terms
+from retrieval.ingest.documents import load_corpus
 
 CORPUS_ENV = "RETRIEVAL_CORPUS"
 
 
 def bundled_corpus_dir() -> Path:
     """``seeds/`` next to the package (a source checkout or editable install)."""
-    return Path(__file__).resolve().parent.parent / "seeds"
+    return Path(__file__).resolve().parents[2] / "seeds"
 
 
 def default_corpus_paths() -> list[Path]:
@@ -27,9 +33,6 @@ def default_corpus_paths() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def default_corpus_terms() -> tuple[str, ...]:
-    from retrieval.chunking import chunk_documents
-    from retrieval.documents import load_corpus
-
     loaded = load_corpus(default_corpus_paths())
     return tuple(terms_of(loaded.documents, chunk_documents(loaded.documents)))
 
@@ -43,3 +46,21 @@ def terms_of(documents, chunks) -> list[str]:
     headings = {chunk.section for chunk in chunks if chunk.section}
     headings |= {name for doc in documents for name in re.split(r"[、，,;；/\s]+", doc.author) if name}
     return corpus_terms(texts, sorted(headings))
+
+
+_default_lock = threading.Lock()
+_default: Analyzer | None = None
+
+
+def default_analyzer() -> Analyzer:
+    """The analyzer of the default corpus (its coined terms included)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Analyzer(default_corpus_terms())
+        return _default
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of ``text`` as the default corpus's index sees them."""
+    return default_analyzer().tokenize(text)

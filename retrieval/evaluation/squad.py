@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from retrieval.documents import Document
-from retrieval.indexing import build_engine
-from retrieval.search import SearchEngine
+from retrieval.ingest.documents import Document
+from retrieval.index.building import build_engine
+from retrieval.answer.search import SearchEngine
 
 
 class DatasetError(ValueError):

@@ -9,11 +9,11 @@ from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
-from retrieval import relevance
-from retrieval.analyzer import Analyzer, is_word_pair, normalize
-from retrieval.bm25 import BM25Model, build_model
-from retrieval.chunking import Chunk
-from retrieval.snippets import Snippet, best_snippet, whole_passage
+from retrieval.answer import relevance
+from retrieval.index.analyzer import Analyzer, is_word_pair, normalize
+from retrieval.index.bm25 import BM25Model, build_model
+from retrieval.chunking.chunks import Chunk
+from retrieval.answer.snippets import Snippet, best_snippet, whole_passage
 
 DEFAULT_TOP_K = 5
 MAX_QUESTION_CHARS = 500

@@ -3,7 +3,7 @@
 jieba is the cost of indexing (about 1 ms per paragraph on one core), so a
 large corpus is tokenized by a pool of forked workers that share the parent's
 loaded dictionary, and the token lists are kept per source file
-(`retrieval.token_cache`): adding one file to a large corpus tokenizes only
+(`retrieval.index.token_cache`): adding one file to a large corpus tokenizes only
 that file.
 """
 
@@ -14,9 +14,9 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 
-from retrieval.analyzer import Analyzer
-from retrieval.chunking import Chunk
-from retrieval.token_cache import SEPARATOR, TokenCache
+from retrieval.index.analyzer import Analyzer
+from retrieval.chunking.chunks import Chunk
+from retrieval.index.token_cache import SEPARATOR, TokenCache
 
 # Below this many chunks a pool costs more than it saves.
 PARALLEL_FROM = 2000

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from retrieval.decoding import DecodeError, decode_bytes
+from retrieval.ingest.decoding import DecodeError, decode_bytes
 from retrieval.sentences import looks_like_heading
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}

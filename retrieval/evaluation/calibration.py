@@ -20,10 +20,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval import relevance
-from retrieval.evaluation import Dataset
-from retrieval.indexing import build_engine, open_engine
-from retrieval.search import SearchEngine
+from retrieval.answer import relevance
+from retrieval.evaluation.squad import Dataset
+from retrieval.index.building import build_engine, open_engine
+from retrieval.answer.search import SearchEngine
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 KEEP_ANSWERED = 0.97

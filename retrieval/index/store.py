@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from retrieval.bm25 import BM25Model
-from retrieval.chunk_file import ChunkFile, line_offsets
-from retrieval.chunking import Chunk
+from retrieval.index.bm25 import BM25Model
+from retrieval.index.chunk_file import ChunkFile, line_offsets
+from retrieval.chunking.chunks import Chunk
 
 FORMAT_VERSION = 2  # 2: term frequencies instead of float64 weights
 CURRENT = "CURRENT"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from retrieval.render import answer_to_text
-from retrieval.search import SearchEngine
+from retrieval.present.render import answer_to_text
+from retrieval.answer.search import SearchEngine
 
 WELCOME = "中文文档问答 · 共 {docs} 篇文档、{chunks} 个段落。输入问题后回车；输入 exit 或按 Ctrl-D 退出。"
 EXAMPLES = "可以试试：{terms}"

@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from retrieval.analyzer import Analyzer
+from retrieval.index.analyzer import Analyzer
 
 SEPARATOR = "\x1f"  # never in a token: normalisation turns control characters into spaces
 

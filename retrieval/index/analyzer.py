@@ -26,8 +26,8 @@ from typing import NamedTuple
 import opencc
 import stopwordsiso
 
-from retrieval import dictionary
-from retrieval.dictionary import jieba
+from retrieval.index import dictionary
+from retrieval.index.dictionary import jieba
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -352,23 +352,3 @@ def _normalize_with_origin(text: str, t2s: bool = True) -> tuple[str, list[int]]
     if len(converted) == len(joined):
         return converted, origin
     return joined, origin
-
-
-_default_lock = threading.Lock()
-_default: Analyzer | None = None
-
-
-def default_analyzer() -> Analyzer:
-    """The analyzer of the default corpus (its coined terms included)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from retrieval.corpus import default_corpus_terms
-
-            _default = Analyzer(default_corpus_terms())
-        return _default
-
-
-def tokenize(text: str) -> list[str]:
-    """Tokens of ``text`` as the default corpus's index sees them."""
-    return default_analyzer().tokenize(text)

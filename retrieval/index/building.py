@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from retrieval.analyzer import Analyzer
-from retrieval.bm25 import ModelBuilder
-from retrieval.chunking import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
-from retrieval.corpus import default_corpus_paths, terms_of
-from retrieval.documents import Document, Problem, list_corpus_files, read_corpus_files
-from retrieval.search import SearchEngine
-from retrieval.store import (
+from retrieval.index.analyzer import Analyzer
+from retrieval.index.bm25 import ModelBuilder
+from retrieval.chunking.chunks import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
+from retrieval.index.corpus import default_corpus_paths, terms_of
+from retrieval.ingest.documents import Document, Problem, list_corpus_files, read_corpus_files
+from retrieval.answer.search import SearchEngine
+from retrieval.index.store import (
     file_digest,
     fingerprint,
     load_index,
@@ -21,8 +21,8 @@ from retrieval.store import (
     read_meta,
     save_index,
 )
-from retrieval.token_cache import TokenCache
-from retrieval.tokenizing import stream_tokens
+from retrieval.index.token_cache import TokenCache
+from retrieval.index.tokenizing import stream_tokens
 
 # Reports progress as (stage, done, total).
 Progress = Callable[[str, int, int], None]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.chunking import Chunk
+from retrieval.chunking.chunks import Chunk
 
 
 def line_offsets(lines: list[bytes]) -> np.ndarray:

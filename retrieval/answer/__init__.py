@@ -1,0 +1,1 @@
+"""Question → ranked hits with snippets, highlights and the decline decision."""

@@ -1,0 +1,1 @@
+"""Measuring retrieval quality on SQuAD-format sets, and calibrating the decline threshold."""

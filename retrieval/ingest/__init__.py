@@ -1,0 +1,1 @@
+"""Files → documents with structure: one reader module per format."""

@@ -1,0 +1,1 @@
+"""Answers → console text and JSON (the bot renders Telegram HTML itself)."""
