@@ -15,8 +15,8 @@ from retrieval.chunking.chunks import (
     Chunk,
     chunk_document,
     chunk_documents,
-    looks_like_heading,
 )
+from retrieval.sentences import looks_like_heading
 from retrieval.ingest.decoding import decode_bytes
 from retrieval.ingest.documents import Document, load_corpus, parse_text_document
 

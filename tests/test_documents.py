@@ -434,18 +434,22 @@ def test_folders_walked_recursively_in_sorted_order(tmp_path):
     assert [p.name for p in result.files] == ["a.txt", "b.md", "b.jsonl", "k.md", "deep.txt", "z.md"]
 
 
-def test_hidden_and_unsupported_files_are_skipped(tmp_path):
+def test_hidden_files_are_skipped_and_unsupported_ones_counted(tmp_path):
     corpus = tmp_path / "corpus"
     write(corpus / "keep.md", BODY)
     write(corpus / ".hidden.md", BODY)
     write(corpus / ".git" / "notes.md", BODY)
     write(corpus / "sub" / ".secret" / "x.txt", BODY)
-    write(corpus / "paper.pdf", "not really a pdf")
     write(corpus / "data.csv", "a,b\n")
+    write(corpus / "sub" / "more.csv", "a,b\n")
+    write(corpus / "slides.pptx", "x")
     write(corpus / "noext", BODY)
     write(corpus / "doc.markdown", BODY)
     result = load_corpus([corpus])
-    assert result.problems == []
+    assert [str(p) for p in result.problems] == [
+        f"{corpus}: skipped 2 .csv, 1 (no extension), 1 .pptx: unsupported format "
+        "(readable: .docx, .epub, .htm, .html, .jsonl, .markdown, .md, .pdf, .txt, .xhtml)"
+    ]
     assert [d.source_path for d in result.documents] == ["corpus/doc.markdown", "corpus/keep.md"]
 
 
@@ -488,14 +492,14 @@ def test_missing_path_gives_problem(tmp_path):
 
 
 def test_explicit_unsupported_file_gives_problem(tmp_path):
-    pdf = write(tmp_path / "paper.pdf", "%PDF-1.4")
+    sheet = write(tmp_path / "table.xlsx", "PK")
     good = write(tmp_path / "good.md", BODY)
-    result = load_corpus([pdf, good])
+    result = load_corpus([sheet, good])
     assert [d.source_path for d in result.documents] == ["good.md"]
     [problem] = result.problems
-    assert problem.path == str(pdf)
+    assert problem.path == str(sheet)
     assert "unsupported" in problem.message
-    assert "'.pdf'" in problem.message
+    assert "'.xlsx'" in problem.message
     assert ".txt" in problem.message and ".jsonl" in problem.message
 
 

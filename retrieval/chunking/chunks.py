@@ -1,30 +1,24 @@
 """Documents → paragraph chunks that carry everything a citation needs.
 
-Layout extraction (PDF, newspaper pages) damages paragraphs in a few typical
-ways, and the repair here is generic rather than tuned to one page:
-
-* a paragraph is cut mid-sentence and goes on after a blank line, or after a
-  short heading line placed in between: a paragraph that does not end like a
-  sentence is joined with the next body line, and headings met on the way
-  take effect after it;
-* a heading is repeated: a heading already seen in the document is dropped;
-* very short fragments are merged into their neighbour, very long
-  paragraphs are split at sentence boundaries (the parts keep the paragraph
-  number a reader would give them).
+Paragraphs come from the text repair (``text_layout``) or, for structured
+documents, from the reader's blocks (``blocks``). Then, for both: very short
+fragments are merged into their neighbour, and very long paragraphs are split
+at sentence boundaries (the parts keep the paragraph number a reader would
+give them).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from retrieval.ingest.documents import Document, split_lines
-from retrieval.sentences import ends_sentence, looks_like_heading, sentence_spans
+from retrieval.chunking.blocks import block_paragraphs
+from retrieval.chunking.paragraphs import Paragraph, Piece
+from retrieval.chunking.text_layout import text_paragraphs
+from retrieval.ingest.model import Document
+from retrieval.sentences import sentence_spans
 
 MIN_PARAGRAPH_CHARS = 12
 MAX_PARAGRAPH_CHARS = 1000
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +37,12 @@ class Chunk:
     char_end: int | None
     publication: str = ""
     url: str = ""
+    # Pages, for formats that have them: physical (1-based) for checking the
+    # file, and the printed labels, which the citation shows when there are.
+    page_start: int | None = None
+    page_end: int | None = None
+    page_label: str | None = None
+    page_label_end: str | None = None
 
     @property
     def citation(self) -> str:
@@ -51,37 +51,21 @@ class Chunk:
             parts.append(self.author)
         if self.section:
             parts.append(self.section)
+        if self.pages:
+            parts.append(f"第{self.pages}页")
         parts.append(f"第{self.paragraph}段")
         return " · ".join(parts)
 
-
-@dataclass
-class _Piece:
-    text: str
-    start: int  # offset in document text
-    end: int
-    line: int
-
-
-@dataclass
-class _Paragraph:
-    pieces: list[_Piece]
-    section: str
-
     @property
-    def text(self) -> str:
-        out = ""
-        for piece in self.pieces:
-            out = _join(out, piece.text)
-        return out
+    def pages(self) -> str:
+        """"12", or "12–13" for a paragraph that crosses a page; "" without pages."""
+        if self.page_start is None:
+            return ""
+        first = self.page_label or str(self.page_start)
+        last = self.page_label_end or str(self.page_end or self.page_start)
+        return first if first == last else f"{first}–{last}"
 
 
-def _join(left: str, right: str) -> str:
-    """Glue two pieces of one paragraph: no space in Chinese, one in Latin text
-    ("dog," + "and" → "dog, and")."""
-    if left and right and left[-1].isascii() and not left[-1].isspace() and right[0].isascii() and right[0].isalnum():
-        return f"{left} {right}"
-    return left + right
 
 
 def chunk_document(
@@ -90,11 +74,14 @@ def chunk_document(
     max_chars: int = MAX_PARAGRAPH_CHARS,
     min_chars: int = MIN_PARAGRAPH_CHARS,
 ) -> list[Chunk]:
-    paragraphs = _merge_short(_assemble_paragraphs(doc), min_chars)
+    assembled = block_paragraphs(doc) if doc.blocks else text_paragraphs(doc)
+    paragraphs = _merge_short(assembled, min_chars)
+    by_offset = not doc.blocks and not doc.jsonl_line
     chunks: list[Chunk] = []
     for number, paragraph in enumerate(paragraphs, start=1):
         parts = _split_long(paragraph.text, max_chars)
         first, last = paragraph.pieces[0], paragraph.pieces[-1]
+        paged = [piece for piece in paragraph.pieces if piece.page is not None]
         for part_no, text in enumerate(parts, start=1):
             suffix = f".{part_no}" if len(parts) > 1 else ""
             chunks.append(Chunk(
@@ -108,10 +95,14 @@ def chunk_document(
                 text=text,
                 source_path=doc.source_path,
                 line=doc.jsonl_line or first.line,
-                char_start=None if doc.jsonl_line else doc.text_offset + first.start,
-                char_end=None if doc.jsonl_line else doc.text_offset + last.end,
+                char_start=doc.text_offset + first.start if by_offset else None,
+                char_end=doc.text_offset + last.end if by_offset else None,
                 publication=doc.publication,
                 url=doc.url,
+                page_start=paged[0].page if paged else None,
+                page_end=paged[-1].page_end if paged else None,
+                page_label=paged[0].page_label if paged else None,
+                page_label_end=paged[-1].page_label_end if paged else None,
             ))
     return chunks
 
@@ -123,76 +114,10 @@ def chunk_documents(docs, **options) -> list[Chunk]:
     return chunks
 
 
-def _lines(doc: Document):
-    """(stripped text, start, end, file line) for every line of the document."""
-    offset = 0
-    for index, raw in enumerate(split_lines(doc.text)):
-        content = raw.rstrip("\r\n")
-        left = len(content) - len(content.lstrip())
-        stripped = content.strip()
-        yield stripped, offset + left, offset + left + len(stripped), doc.first_line + index
-        offset += len(raw)
-
-
-def _assemble_paragraphs(doc: Document) -> list[_Paragraph]:
-    paragraphs: list[_Paragraph] = []
-    seen_headings = {doc.title.strip()} if doc.title else set()
-    section = ""
-    pending: _Paragraph | None = None
-    deferred: list[str] = []  # headings met inside a cut paragraph
-    previous_blank = True
-
-    def flush() -> None:
-        nonlocal pending, section
-        if pending is not None:
-            paragraphs.append(pending)
-            pending = None
-        for heading in deferred:
-            section = heading
-        deferred.clear()
-
-    for text, start, end, line_no in _lines(doc):
-        if not text:
-            previous_blank = True
-            continue
-        heading = _heading_text(text, doc.markdown, pending, previous_blank)
-        previous_blank = False
-        if heading is not None:
-            if heading in seen_headings:
-                continue
-            seen_headings.add(heading)
-            if pending is not None and not ends_sentence(pending.text):
-                deferred.append(heading)
-            else:
-                flush()
-                section = heading
-            continue
-        piece = _Piece(text, start, end, line_no)
-        if pending is not None and not ends_sentence(pending.text):
-            pending.pieces.append(piece)
-            continue
-        flush()
-        pending = _Paragraph([piece], section)
-    flush()
-    return paragraphs
-
-
-def _heading_text(text: str, markdown: bool, pending: _Paragraph | None, previous_blank: bool) -> str | None:
-    if markdown:
-        match = _MD_HEADING.match(text)
-        if match:
-            return match.group(2).strip() or None
-    # A short unpunctuated line right under a cut line (no blank between) is
-    # that paragraph's wrapped tail, not a heading.
-    directly_continues = pending is not None and not previous_blank and not ends_sentence(pending.text)
-    if not directly_continues and looks_like_heading(text):
-        return text
-    return None
-
-
-def _merge_short(paragraphs: list[_Paragraph], min_chars: int) -> list[_Paragraph]:
-    merged: list[_Paragraph] = []
-    carry: list[_Piece] = []  # short fragments waiting for a following paragraph
+def _merge_short(paragraphs: list[Paragraph], min_chars: int) -> list[Paragraph]:
+    merged: list[Paragraph] = []
+    carry: list[Piece] = []  # short fragments waiting for a following paragraph
+    separator = paragraphs[0].separator if paragraphs else None
     for paragraph in paragraphs:
         if len(paragraph.text) < min_chars:
             if merged and merged[-1].section == paragraph.section:
@@ -208,7 +133,7 @@ def _merge_short(paragraphs: list[_Paragraph], min_chars: int) -> list[_Paragrap
         if merged:
             merged[-1].pieces.extend(carry)
         else:
-            merged.append(_Paragraph(carry, ""))
+            merged.append(Paragraph(carry, "", separator))
     return merged
 
 
