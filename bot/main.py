@@ -74,7 +74,7 @@ def _open_corpus(settings: Settings) -> QaService:
         where = exc.filename or settings.index_dir
         raise ConfigError(f"INDEX_DIR or CORPUS_PATHS: {where}: {exc.strerror or exc}") from None
     for problem in report.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
     if report.chunks == 0:
         raise ConfigError(f"CORPUS_PATHS: no readable documents in {_corpus_name(settings)}")
     return qa

@@ -166,7 +166,7 @@ def _open(args, *, quiet: bool = False, always_progress: bool = False):
         force=getattr(args, "force", False), workers=getattr(args, "workers", None),
     )
     for problem in report.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
     if report.chunks == 0:
         corpus = ", ".join(str(p) for p in (args.corpus or default_corpus_paths()))
         print(f"error: no readable documents in {corpus}", file=sys.stderr)
@@ -221,7 +221,7 @@ def cmd_index(args) -> int:
 def cmd_chunks(args) -> int:
     loaded = load_corpus(args.corpus or default_corpus_paths())
     for problem in loaded.problems:
-        print(f"warning: skipped {problem}", file=sys.stderr)
+        print(f"warning: {problem}", file=sys.stderr)
     for chunk in chunk_documents(loaded.documents):
         if args.json:
             record = asdict(chunk)

@@ -11,7 +11,9 @@ from retrieval.index.analyzer import Analyzer
 from retrieval.index.bm25 import ModelBuilder
 from retrieval.chunking.chunks import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
 from retrieval.index.corpus import default_corpus_paths, terms_of
-from retrieval.ingest.documents import Document, Problem, list_corpus_files, read_corpus_files
+from retrieval.ingest.cache import DocumentCache
+from retrieval.ingest.documents import Document, Limits, Problem, list_corpus_files, read_corpus_files
+from retrieval.ingest.readers import READERS, reader_version
 from retrieval.answer.search import SearchEngine
 from retrieval.index.store import (
     file_digest,
@@ -29,6 +31,7 @@ Progress = Callable[[str, int, int], None]
 
 
 TOKEN_CACHE = "token-cache"  # beside the builds: it outlives them
+DOCUMENT_CACHE = "document-cache"  # what the readers made of each binary file, likewise
 
 
 @dataclass
@@ -48,6 +51,9 @@ def _settings() -> dict:
         "max_paragraph_chars": MAX_PARAGRAPH_CHARS,
         "min_paragraph_chars": MIN_PARAGRAPH_CHARS,
         "analyzer": analyzer,
+        # A new reader version or other limits read the same bytes differently.
+        "readers": sorted(reader_version(suffix) for suffix in READERS),
+        "limits": asdict(Limits.from_env()),
     }
 
 
@@ -165,7 +171,11 @@ def open_engine(
         return engine, report
 
     step = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
-    loaded = read_corpus_files(files, step("reading files"))
+    limits = Limits.from_env()
+    documents_cache = DocumentCache(index_path / DOCUMENT_CACHE, digests, limits) if index_path is not None else None
+    loaded = read_corpus_files(files, step("reading files"), limits=limits, cache=documents_cache)
+    if documents_cache is not None:
+        documents_cache.prune()
     engine, n_tokens = build_engine(
         loaded.documents,
         progress=step("tokenizing"),

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from retrieval.ingest.model import CorpusFile, Document, Problem
-from retrieval.ingest.readers import Limits
+from retrieval.ingest.readers import READERS, Limits
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,25 @@ def write_frame(stream, message) -> None:
 
 def read_frame(stream):
     """The next message, or None when the other side is gone."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
+    header = _read_exactly(stream, _HEADER.size)
+    if header is None:
         return None
     (length,) = _HEADER.unpack(header)
-    body = stream.read(length)
-    if len(body) < length:
-        return None
-    return pickle.loads(body)
+    body = _read_exactly(stream, length)
+    return None if body is None else pickle.loads(body)
+
+
+def _read_exactly(stream, size: int) -> bytes | None:
+    # The results pipe is unbuffered, so that select() sees every frame
+    # not yet read; raw reads may return less than asked.
+    parts, remaining = [], size
+    while remaining:
+        part = stream.read(remaining)
+        if not part:
+            return None
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
 
 
 class _Worker:
@@ -85,13 +96,14 @@ class _Worker:
             start_new_session=True,  # a Ctrl-C meant for the indexer does not hit the worker mid-file
         )
         os.close(write_end)
-        self.results = os.fdopen(read_end, "rb")
+        self.results = os.fdopen(read_end, "rb", buffering=0)
         self.task: tuple[int, CorpusFile] | None = None
         self.started = 0.0
 
     def send(self, index: int, corpus_file: CorpusFile, limits: Limits) -> None:
         self.task, self.started = (index, corpus_file), time.monotonic()
-        write_frame(self.process.stdin, (str(corpus_file.path), corpus_file.relative, limits))
+        module = READERS[corpus_file.path.suffix.lower()][0]
+        write_frame(self.process.stdin, (module, str(corpus_file.path), corpus_file.relative, limits))
 
     def kill(self) -> None:
         if self.process.poll() is None:

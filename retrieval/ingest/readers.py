@@ -21,19 +21,23 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-READER_MODULES = {
-    ".txt": "retrieval.ingest.text",
-    ".md": "retrieval.ingest.text",
-    ".markdown": "retrieval.ingest.text",
-    ".jsonl": "retrieval.ingest.jsonl",
-    ".pdf": "retrieval.ingest.pdf",
-    ".docx": "retrieval.ingest.docx",
-    ".html": "retrieval.ingest.html",
-    ".htm": "retrieval.ingest.html",
-    ".xhtml": "retrieval.ingest.html",
-    ".epub": "retrieval.ingest.epub",
+# suffix → (module, version). The version changes when that reader would
+# read the same bytes differently: it keys the document cache and the
+# index's settings, so old results are not reused. Kept here rather than in
+# the modules so that checking an index imports no parser library.
+READERS = {
+    ".txt": ("retrieval.ingest.text", 1),
+    ".md": ("retrieval.ingest.text", 1),
+    ".markdown": ("retrieval.ingest.text", 1),
+    ".jsonl": ("retrieval.ingest.jsonl", 1),
+    ".pdf": ("retrieval.ingest.pdf", 1),
+    ".docx": ("retrieval.ingest.docx", 1),
+    ".html": ("retrieval.ingest.html", 1),
+    ".htm": ("retrieval.ingest.html", 1),
+    ".xhtml": ("retrieval.ingest.html", 1),
+    ".epub": ("retrieval.ingest.epub", 1),
 }
-SUPPORTED_SUFFIXES = frozenset(READER_MODULES)
+SUPPORTED_SUFFIXES = frozenset(READERS)
 # Parsed out of process: third-party parsers over untrusted binary input.
 ISOLATED_SUFFIXES = frozenset({".pdf", ".docx", ".html", ".htm", ".xhtml", ".epub"})
 
@@ -87,11 +91,10 @@ ENVIRONMENT = {
 
 def reader_for(path: Path):
     """The reader module for ``path`` by its suffix, or None."""
-    module = READER_MODULES.get(path.suffix.lower())
-    return importlib.import_module(module) if module else None
+    entry = READERS.get(path.suffix.lower())
+    return importlib.import_module(entry[0]) if entry else None
 
 
-def reader_version(path: Path) -> str:
-    """Changes when the reader would read the same bytes differently (keys the document cache)."""
-    reader = reader_for(path)
-    return f"{path.suffix.lower()}:{getattr(reader, 'VERSION', 1)}" if reader else ""
+def reader_version(suffix: str) -> str:
+    entry = READERS.get(suffix.lower())
+    return f"{suffix.lower()}:{entry[1]}" if entry else ""

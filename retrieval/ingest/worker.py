@@ -23,25 +23,25 @@ def main() -> None:
     results = open(fd, "wb")
     # A parser that prints must not write into anything we read.
     sys.stdout = sys.stderr
+    import importlib
     from pathlib import Path
 
     from retrieval.ingest.isolation import read_frame, write_frame
     from retrieval.ingest.model import Problem
-    from retrieval.ingest.readers import reader_for
 
     tasks = sys.stdin.buffer
     while True:
         task = read_frame(tasks)
         if task is None:
             return
-        path, name, limits = task
+        module, path, name, limits = task
         path = Path(path)
 
         def progress(done: int, total: int) -> None:
             write_frame(results, ("progress", done, total))
 
         try:
-            documents, problems = reader_for(path).read(path, name, limits, progress)
+            documents, problems = importlib.import_module(module).read(path, name, limits, progress)
         except MemoryError:
             documents, problems = [], [Problem(
                 name, f"needs more than {limits.memory_mb} MB to parse; nothing indexed from it "

@@ -34,6 +34,10 @@ def hit_to_json(hit: Hit) -> dict:
         "line": chunk.line,
         "char_start": chunk.char_start,
         "char_end": chunk.char_end,
+        "page_start": chunk.page_start,  # physical pages, for formats that have them
+        "page_end": chunk.page_end,
+        "page_label": chunk.page_label,  # the printed labels, which the citation shows
+        "page_label_end": chunk.page_label_end,
         "text": chunk.text,
         "snippet": hit.snippet.marked(*PLAIN_MARKS),
         "citation": hit.citation,
