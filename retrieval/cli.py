@@ -12,7 +12,7 @@ from pathlib import Path
 from retrieval.index.analyzer import Analyzer
 from retrieval.chunking.chunks import chunk_documents
 from retrieval.index.corpus import default_corpus_paths, tokenize
-from retrieval.ingest.documents import load_corpus
+from retrieval.ingest.documents import list_corpus_files, read_corpus_files
 from retrieval.index.building import current_index, open_engine
 from retrieval.present.render import answer_to_json, answer_to_text
 from retrieval.answer.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
@@ -219,8 +219,10 @@ def cmd_index(args) -> int:
 
 
 def cmd_chunks(args) -> int:
-    loaded = load_corpus(args.corpus or default_corpus_paths())
-    for problem in loaded.problems:
+    files, problems = list_corpus_files(args.corpus or default_corpus_paths())
+    progress = progress_printer()
+    loaded = read_corpus_files(files, (lambda done, total: progress("reading files", done, total)) if progress else None)
+    for problem in problems + loaded.problems:
         print(f"warning: {problem}", file=sys.stderr)
     for chunk in chunk_documents(loaded.documents):
         if args.json:

@@ -39,10 +39,12 @@ def read_corpus_files(
     *,
     limits: Limits | None = None,
     cache=None,
+    page_progress=None,
 ) -> LoadResult:
     """Read listed files into documents; ``progress(done, total)`` after each
-    file. ``cache`` (a ``DocumentCache``) returns what an earlier run read
-    from the same bytes, so an unchanged PDF is not parsed again."""
+    file, ``page_progress(corpus_file, page, pages)`` within a long one.
+    ``cache`` (a ``DocumentCache``) returns what an earlier run read from the
+    same bytes, so an unchanged PDF is not parsed again."""
     limits = limits or Limits.from_env()
     results: dict[int, tuple[list[Document], list[Problem]]] = {}
     pending: list[int] = []
@@ -58,7 +60,7 @@ def read_corpus_files(
             progress(len(results), len(files))
     if pending:
         with IsolatedReaders(limits) as readers:
-            for index, outcome in readers.read_all([files[i] for i in pending]):
+            for index, outcome in readers.read_all([files[i] for i in pending], page_progress):
                 results[pending[index]] = outcome
                 if cache is not None:
                     cache.store(files[pending[index]], *outcome)
