@@ -210,6 +210,9 @@ def cmd_index(args) -> int:
         )
         return 0
     _, report = _open(args, always_progress=True)
+    if report.kept_previous:
+        print(f"error: {args.index} was not updated (see above)", file=sys.stderr)
+        return 2
     how = "unchanged, loaded" if report.loaded_from_disk else "built"
     print(
         f"index {how}: {report.documents} documents, {report.chunks} chunks, "

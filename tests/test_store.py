@@ -160,11 +160,17 @@ def test_changed_file_triggers_rebuild(corpus, index_dir):
     assert report.loaded_from_disk is False
     assert finds_new_words(engine)
     assert current(index_dir) != old_build
-    assert builds(index_dir) == [current(index_dir)], "old builds are removed after a successful save"
+    # The build before stays for readers that read CURRENT just before the switch.
+    assert builds(index_dir) == sorted([current(index_dir), old_build])
 
     again, report = open_engine([corpus], index_dir)
     assert report.loaded_from_disk is True
     assert finds_new_words(again)
+
+    (corpus / "01-first.txt").write_text("第三版\n\n只剩下这一段全新的内容，用来确认更早的版本被删除。\n", encoding="utf-8")
+    middle = current(index_dir)
+    open_engine([corpus], index_dir)
+    assert builds(index_dir) == sorted([current(index_dir), middle]), "builds older than the previous one are removed"
 
 
 def test_added_file_triggers_rebuild(corpus, index_dir):
@@ -260,7 +266,7 @@ def test_crash_during_save_keeps_the_previous_build(corpus, index_dir, monkeypat
     engine, report = open_engine([corpus], index_dir)
     assert report.loaded_from_disk is False
     assert finds_new_words(engine)
-    assert builds(index_dir) == [current(index_dir)]
+    assert builds(index_dir) == sorted([current(index_dir), old_build])
     assert temporaries(index_dir) == []
 
 

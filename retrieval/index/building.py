@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -15,13 +17,19 @@ from retrieval.ingest.cache import DocumentCache
 from retrieval.ingest.documents import Document, Limits, Problem, list_corpus_files, read_corpus_files
 from retrieval.ingest.readers import READERS, reader_version
 from retrieval.answer.search import SearchEngine
+from retrieval.index.lock import ReadOnlyIndex, index_lock, try_index_lock
 from retrieval.index.store import (
+    IndexLoadError,
     file_digest,
     fingerprint,
+    has_index,
     load_index,
+    read_corpus_record,
     read_fingerprint,
     read_meta,
+    remove_stale_temporaries,
     save_index,
+    verify_build,
 )
 from retrieval.index.token_cache import TokenCache
 from retrieval.index.tokenizing import stream_tokens
@@ -42,6 +50,7 @@ class IndexReport:
     seconds: float = 0.0
     loaded_from_disk: bool = False
     problems: list[Problem] = field(default_factory=list)
+    kept_previous: bool = False  # the build had errors, so the saved index was served instead
 
 
 def _settings() -> dict:
@@ -103,15 +112,32 @@ class _CorpusState:
 
 
 def _corpus_state(corpus, index_path: Path | None, force: bool) -> _CorpusState:
-    """The corpus's files and content hash, as an index of it would record them."""
-    meta = read_meta(index_path) if index_path is not None and not corpus else None
-    if meta is not None and not force and not _corpus_present(meta):
-        # An index whose corpus is not here (moved, or indexed elsewhere):
-        # serve it as it is rather than replace it with the bundled corpus.
-        return _CorpusState([], [], [], {}, meta.get("fingerprint"))
-    paths = list(corpus) if corpus else (meta or {}).get("corpus") or default_corpus_paths()
+    """The corpus's files and content hash, as an index of it would record them.
+
+    Without ``corpus``, an index folder answers from the corpus it was built
+    from, never from another: a damaged index is rebuilt from its own
+    corpus, and one that cannot say which corpus that was is an error."""
+    meta = read_meta(index_path) if index_path is not None else None
+    own = None
+    if index_path is not None and not corpus:
+        own = (meta or {}).get("corpus") or read_corpus_record(index_path)
+        if own is None and has_index(index_path):
+            raise IndexLoadError(
+                f"{index_path}: the index is damaged and does not record which corpus it was built from; "
+                f"rebuild it with: python -m retrieval index --corpus PATH --index {index_path} --force"
+            )
+        if meta is not None and not force and not _corpus_present(meta):
+            # An index whose corpus is not here (moved, or indexed elsewhere):
+            # serve it as it is rather than replace it with the bundled corpus.
+            return _CorpusState([], [], [], {}, meta.get("fingerprint"))
+        if meta is None and own is not None and not all(Path(p).exists() for p in own):
+            raise IndexLoadError(
+                f"{index_path}: the index is damaged and its corpus ({', '.join(own)}) is gone; "
+                f"rebuild it with: python -m retrieval index --corpus PATH --index {index_path} --force"
+            )
+    paths = list(corpus) if corpus else own or default_corpus_paths()
     files, problems = list_corpus_files(paths)
-    known = (meta or read_meta(index_path) or {}) if index_path is not None else {}
+    known = meta or {}
     digests = {f.relative: _digest(f, known) for f in files}
     return _CorpusState(paths, files, problems, digests, fingerprint([(f.relative, f.path) for f in files], _settings(), digests))
 
@@ -128,13 +154,15 @@ def _digest(corpus_file, meta: dict) -> str:
 
 
 def current_index(corpus: Iterable[str | Path] | None, index_dir: str | Path) -> dict | None:
-    """The saved index's metadata if it is up to date with ``corpus``: the
-    hash check alone, without loading the index."""
+    """The saved index's metadata if it is up to date with ``corpus`` and its
+    files are intact (sizes and hashes), without loading it."""
     index_path = Path(index_dir)
     meta = read_meta(index_path)
     if meta is None or "n_chunks" not in meta:
         return None
-    return meta if _corpus_state(corpus, index_path, False).key == meta.get("fingerprint") else None
+    if _corpus_state(corpus, index_path, False).key != meta.get("fingerprint"):
+        return None
+    return meta if verify_build(index_path) is None else None
 
 
 def open_engine(
@@ -149,65 +177,168 @@ def open_engine(
 
     With ``index_dir`` the index is saved there and reused while the corpus
     is unchanged (a content hash decides); without it, it lives in memory.
+    Refreshes are serialised by the folder's lock; a build with errors never
+    replaces a good index unless ``force``; a read-only index is served as
+    it is, with a warning that it is stale.
     """
     started = time.perf_counter()
     index_path = Path(index_dir) if index_dir else None
     state = _corpus_state(corpus, index_path, force)
-    paths, files, problems, digests, key = state.paths, state.files, state.problems, state.digests, state.key
+    if index_path is None:
+        return _build(state, None, progress, workers, started)
+    if not force:
+        served, _ = _load_if_current(index_path, state, started)
+        if served:
+            _clean_up_after_a_killed_build(index_path)
+            return served
+    try:
+        with index_lock(index_path):
+            state = _corpus_state(corpus, index_path, force)  # another process may have refreshed it
+            damage = None
+            if not force:
+                served, damage = _load_if_current(index_path, state, started)
+                if served:
+                    return served
+            notes = []
+            if remove_stale_temporaries(index_path):
+                notes.append(Problem(str(index_path), "removed the folder an interrupted build left behind"))
+            if damage:
+                notes.append(Problem(str(index_path), f"the saved index was damaged ({damage}); rebuilt from its corpus"))
+            engine, report = _build(state, index_path, progress, workers, started, force=force)
+            report.problems[:0] = notes
+            return engine, report
+    except OSError as exc:
+        if not _unwritable(exc):
+            raise
+        served = _load_live(index_path, started)
+        if served is None:
+            raise
+        served[1].problems.append(Problem(
+            str(index_path),
+            f"cannot be updated ({exc.strerror or exc}); answering from the saved index, which may be out of date",
+        ))
+        return served
 
-    if index_path is not None and not force and read_fingerprint(index_path) == key:
+
+def _clean_up_after_a_killed_build(index_path: Path) -> None:
+    """A ``kill -9`` during a save leaves a large temporary folder; remove it
+    at the next start, when no one is building (never wait for that)."""
+    if not any(index_path.glob(".tmp-build-*")):
+        return
+    fd = try_index_lock(index_path)
+    if fd is not None:
+        try:
+            remove_stale_temporaries(index_path)
+        finally:
+            os.close(fd)
+
+
+def _unwritable(exc: OSError) -> bool:
+    return isinstance(exc, ReadOnlyIndex) or exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _load_if_current(index_path: Path, state: _CorpusState, started: float):
+    """(engine, report) when the live build is of this corpus and loads;
+    else (None, what was wrong with it or None)."""
+    for _attempt in range(3):  # CURRENT may switch while we open the files it names
+        if read_fingerprint(index_path) != state.key:
+            return None, None
+        try:
+            engine, report = _load_live(index_path, started, strict=True)
+        except IndexLoadError as exc:
+            if read_fingerprint(index_path) == state.key:
+                return None, str(exc)
+            continue
+        report.problems[:0] = state.problems
+        return (engine, report), None
+    return None, None
+
+
+def _load_live(index_path: Path, started: float, *, strict: bool = False):
+    try:
         meta, model, chunks = load_index(index_path)
-        engine = SearchEngine(chunks, Analyzer.from_config(meta["analyzer"]), model)
-        # The files' own problems were found when the index was built; say them again.
-        saved_problems = [Problem(**p) for p in meta.get("problems", [])]
-        report = IndexReport(
-            documents=meta["n_documents"] if "n_documents" in meta else len({c.doc_id for c in chunks}),
-            chunks=len(chunks),
-            tokens=int(model.doc_len.sum()),
-            loaded_from_disk=True,
-            problems=problems + saved_problems,
-        )
-        report.seconds = time.perf_counter() - started
-        return engine, report
+    except IndexLoadError:
+        if strict:
+            raise
+        return None
+    engine = SearchEngine(chunks, Analyzer.from_config(meta["analyzer"]), model)
+    # The files' own problems were found when the index was built; say them again.
+    report = IndexReport(
+        documents=meta["n_documents"] if "n_documents" in meta else len({c.doc_id for c in chunks}),
+        chunks=len(chunks),
+        tokens=int(model.doc_len.sum()),
+        loaded_from_disk=True,
+        problems=[Problem(**p) for p in meta.get("problems", [])],
+    )
+    report.seconds = time.perf_counter() - started
+    return engine, report
 
+
+def _build(state: _CorpusState, index_path: Path | None, progress, workers, started: float, *, force: bool = False):
     step = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
     limits = Limits.from_env()
-    documents_cache = DocumentCache(index_path / DOCUMENT_CACHE, digests, limits) if index_path is not None else None
-    loaded = read_corpus_files(files, step("reading files"), limits=limits, cache=documents_cache)
-    if documents_cache is not None:
-        documents_cache.prune()
+    documents_cache = DocumentCache(index_path / DOCUMENT_CACHE, state.digests, limits) if index_path is not None else None
+    loaded = read_corpus_files(state.files, step("reading files"), limits=limits, cache=documents_cache)
+    problems = state.problems + loaded.problems
+    if index_path is not None and not force:
+        kept = _keep_previous(index_path, state, loaded, problems, started)
+        if kept is not None:
+            return kept
     engine, n_tokens = build_engine(
         loaded.documents,
         progress=step("tokenizing"),
         workers=workers,
         cache_dir=index_path / TOKEN_CACHE if index_path is not None else None,
-        file_digests=digests,
+        file_digests=state.digests,
     )
-    if index_path is not None:
+    if index_path is not None and engine.chunks:
         save_index(
             index_path,
-            fingerprint=key,
+            fingerprint=state.key,
             model=engine.model,
             chunks=engine.chunks,
             analyzer=engine.analyzer.config,
             extra={
                 "problems": [asdict(p) for p in loaded.problems],
                 "n_documents": len(loaded.documents),
-                "corpus": [str(Path(p).resolve()) for p in paths],
-                "files": digests,
-                "file_stats": {f.relative: [f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in files},
+                "corpus": [str(Path(p).resolve()) for p in state.paths],
+                "files": state.digests,
+                "file_stats": {f.relative: [f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in state.files},
                 "n_chunks": len(engine.chunks),
                 "n_tokens": n_tokens,
             },
         )
-    report = IndexReport(
-        documents=len(loaded.documents),
-        chunks=len(engine.chunks),
-        tokens=n_tokens,
-        problems=problems + loaded.problems,
-    )
+        if documents_cache is not None:
+            documents_cache.prune()
+    report = IndexReport(documents=len(loaded.documents), chunks=len(engine.chunks), tokens=n_tokens, problems=problems)
     report.seconds = time.perf_counter() - started
     return engine, report
+
+
+def _keep_previous(index_path: Path, state: _CorpusState, loaded, problems: list[Problem], started: float):
+    """A build that lost what the saved index had (no documents at all, or a
+    file it indexed that now fails to read) must not replace it: serve the
+    saved index and say why it was kept."""
+    previous = read_meta(index_path)
+    if previous is None or not previous.get("n_chunks"):
+        return None
+    indexed_before = set(previous.get("files") or {})
+    read_now = {doc.source_path for doc in loaded.documents}
+    lost = sorted(name for name in indexed_before & set(state.digests) if name not in read_now)
+    if loaded.documents and not lost:
+        return None
+    served = _load_live(index_path, started)
+    if served is None:
+        return None
+    why = f"{len(lost)} file(s) it had can no longer be read ({', '.join(lost[:3])})" if lost else "the corpus gave no readable documents"
+    served[1].problems[:0] = problems
+    served[1].problems.append(Problem(
+        str(index_path),
+        f"not updated: {why}; the saved index ({previous.get('n_documents', '?')} documents) is kept. "
+        "Fix the files, or rebuild with --force to replace it",
+    ))
+    served[1].kept_previous = True
+    return served
 
 
 def load_token_lists(index_dir: str | Path) -> list[list[str]]:
