@@ -147,9 +147,28 @@ def test_all_nuls_raise():
         decode_bytes(b"\x00" * 128)
 
 
-def test_truncated_gbk_raises_readable_message():
-    data = ZH.encode("gbk")[:-1]  # last character cut in half, odd length
+def test_truncated_gbk_is_read_with_the_cut_byte_named():
+    text = ZH * 8
+    data = text.encode("gbk")[:-1]  # last character cut in half, odd length
     assert len(data) % 2 == 1
+    decoded = decode_bytes(data)
+    assert decoded.encoding == "gb18030"
+    assert decoded.text == text[:-1] + "\ufffd"
+    assert decoded.replaced == ((len(data) - 1, len(data)),)
+    assert decoded.replaced_summary() == f"byte {len(data) - 1}"
+
+
+def test_a_few_bad_bytes_are_replaced_and_located():
+    good = ("这是一段正常的中文文字。" * 80).encode("utf-8")
+    data = good[:120] + b"\xff\xfe\xfd\xfc" + good[120:]
+    decoded = decode_bytes(data)
+    assert decoded.encoding == "utf-8"
+    assert decoded.replaced == ((120, 124),)
+    assert decoded.text.count("\ufffd") == 1 and decoded.text.replace("\ufffd", "") == good.decode()
+
+
+def test_many_bad_bytes_still_raise_a_readable_message():
+    data = bytes(range(128, 256)) * 4
     with pytest.raises(DecodeError) as info:
         decode_bytes(data)
     message = str(info.value)

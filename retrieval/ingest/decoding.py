@@ -22,6 +22,14 @@ class DecodeError(ValueError):
 class DecodedText:
     text: str
     encoding: str
+    # Byte ranges that were not valid in ``encoding`` and became U+FFFD: a
+    # file with a few damaged bytes is read, not skipped whole.
+    replaced: tuple[tuple[int, int], ...] = ()
+
+    def replaced_summary(self, limit: int = 3) -> str:
+        ranges = [f"{a}" if b - a == 1 else f"{a}–{b - 1}" for a, b in self.replaced[:limit]]
+        more = f" and {len(self.replaced) - limit} more" if len(self.replaced) > limit else ""
+        return f"byte{'s' if len(self.replaced) > 1 or self.replaced[0][1] - self.replaced[0][0] > 1 else ''} {', '.join(ranges)}{more}"
 
 
 _BOMS = (
@@ -62,7 +70,48 @@ def decode_bytes(data: bytes) -> DecodedText:
             return _checked(text, encoding)
     if b"\0" in data:
         raise DecodeError("looks like a binary file, not text (it contains NUL bytes)")
+    damaged = _with_a_few_bad_bytes(data)
+    if damaged is not None:
+        return damaged
     return _checked(None, "")
+
+
+# A damaged file is read when at most this share of its bytes is invalid
+# (and at most _MAX_BAD_RUNS separate places); more is a wrong encoding.
+_MAX_BAD_SHARE = 0.001
+_MAX_BAD_RUNS = 64
+
+
+def _with_a_few_bad_bytes(data: bytes) -> DecodedText | None:
+    best = None
+    for encoding in ("utf-8", "gb18030"):
+        text = data.decode(encoding, errors="surrogateescape")
+        runs = _bad_runs(text, encoding)
+        bad = sum(b - a for a, b in runs)
+        # A short file with bad bytes is more likely in another encoding than damaged.
+        allowed = max(len(data) * _MAX_BAD_SHARE, 8 if len(data) >= 2000 else 1)
+        if not runs or bad > allowed or bad * 100 > len(data) or len(runs) > _MAX_BAD_RUNS:
+            continue
+        if best is None or bad < best[0]:
+            best = (bad, encoding, text, runs)
+    if best is None:
+        return None
+    _, encoding, text, runs = best
+    clean = re.sub("[\udc80-\udcff]+", lambda m: "\ufffd", text)
+    if _plausibility(clean) < _MIN_PLAUSIBILITY:
+        return None
+    decoded = _checked(clean, encoding)
+    return DecodedText(decoded.text, encoding, tuple(runs))
+
+
+def _bad_runs(text: str, encoding: str) -> list[tuple[int, int]]:
+    """Byte ranges of the escaped bytes, found by re-encoding the good parts."""
+    runs, position = [], 0
+    for match in re.finditer("([^\udc80-\udcff]*)([\udc80-\udcff]+)", text):
+        position += len(match.group(1).encode(encoding))
+        runs.append((position, position + len(match.group(2))))
+        position += len(match.group(2))
+    return runs
 
 
 _MIN_PLAUSIBILITY = 0.9

@@ -69,25 +69,26 @@ def read_corpus_files(
 
     documents: list[Document] = []
     problems: list[Problem] = []
-    seen_ids: set[str] = set()
+    first_use: dict[str, str] = {}  # id → where it was first used
     for index in range(len(files)):
         docs, file_problems = results[index]
         problems.extend(file_problems)
         for doc in docs:
-            doc_id = _unique_id(doc.doc_id, seen_ids)
+            doc_id = _unique_id(doc.doc_id, first_use)
             if doc_id != doc.doc_id:
                 problems.append(Problem(
                     doc.source_path,
-                    f"document id {doc.doc_id!r} is used twice; this one is {doc_id!r}",
+                    f"document id {doc.doc_id!r} is already used ({first_use[doc.doc_id]}); "
+                    f"this one is indexed as {doc_id!r}",
                     doc.jsonl_line,
                 ))
                 doc = replace(doc, doc_id=doc_id)
-            seen_ids.add(doc_id)
+            first_use[doc_id] = f"{doc.source_path}:{doc.jsonl_line}" if doc.jsonl_line else doc.source_path
             documents.append(doc)
     return LoadResult(documents, problems, [f.path for f in files])
 
 
-def _unique_id(doc_id: str, seen: set[str]) -> str:
+def _unique_id(doc_id: str, seen) -> str:
     candidate, n = doc_id, 2
     while candidate in seen:
         candidate, n = f"{doc_id}~{n}", n + 1

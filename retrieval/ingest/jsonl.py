@@ -11,8 +11,13 @@ from retrieval.ingest.text import METADATA_KEYS, read_text
 
 
 def read(path: Path, name: str, limits=None, progress=None) -> tuple[list[Document], list[Problem]]:
-    text, problem = read_text(path, name)
-    return ([], [problem]) if problem else parse_jsonl(text, name)
+    text, problems = read_text(path, name)
+    if text is None:
+        return [], problems
+    documents, record_problems = parse_jsonl(text, name)
+    if not documents and not record_problems:
+        record_problems = [Problem(name, "holds no records; nothing to index")]
+    return documents, problems + record_problems
 
 
 def parse_jsonl(text: str, source_path: str) -> tuple[list[Document], list[Problem]]:
@@ -56,6 +61,8 @@ def _jsonl_record_error(record: object) -> str | None:
         return "'id' must be a string or an integer"
     if not isinstance(record.get("text"), str):
         return "missing 'text' (a string)"
+    if not record["text"].strip():
+        return "'text' is empty; record skipped"
     for key in METADATA_KEYS:
         if key in record and record[key] is not None and not isinstance(record[key], (str, int, float)):
             return f"{key!r} must be a string"

@@ -7,6 +7,7 @@ finds its paragraphs and headings.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -19,25 +20,51 @@ METADATA_KEYS = ("title", "author", "source", "url", "affiliation")
 
 
 def read(path: Path, name: str, limits=None, progress=None) -> tuple[list[Document], list[Problem]]:
-    text, problem = read_text(path, name)
-    if problem:
-        return [], [problem]
+    text, problems = read_text(path, name)
+    if text is None:
+        return [], problems
     try:
-        return [parse_text_document(text, name, markdown=path.suffix.lower() != ".txt")], []
+        document = parse_text_document(text, name, markdown=path.suffix.lower() != ".txt")
     except FrontMatterError as exc:
-        return [], [Problem(name, str(exc), exc.line)]
+        return [], problems + [Problem(name, str(exc), exc.line)]
+    if not document.text.strip():
+        what = "has only front matter" if document.text_offset else ("is empty" if not text else "holds only whitespace")
+        return [], problems + [Problem(name, f"{what}; nothing to index")]
+    return [document], problems
 
 
-def read_text(path: Path, name: str) -> tuple[str, Problem | None]:
-    """The file decoded (see ``decoding``), or the problem that stopped it."""
+def read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
+    """The file decoded (see ``decoding``), or None and the problem that stopped it."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return "", Problem(name, f"cannot read: {exc.strerror or exc}")
+        return None, [Problem(name, f"cannot read: {exc.strerror or exc}")]
     try:
-        return decode_bytes(data).text.lstrip("\ufeff"), None
+        decoded = decode_bytes(data)
     except DecodeError as exc:
-        return "", Problem(name, str(exc))
+        return None, [Problem(name, str(exc))]
+    # Old Mac files end lines with CR alone; as "\n" they keep every offset.
+    text = _LONE_CR.sub("\n", decoded.text.lstrip("\ufeff"))
+    problems = []
+    if decoded.replaced:
+        first_line = text.count("\n", 0, _char_position(data, decoded)) + 1
+        problems.append(Problem(
+            name,
+            f"{decoded.replaced_summary()} {'are' if decoded.replaced_summary().startswith('bytes') else 'is'} "
+            f"not valid {decoded.encoding.upper()} "
+            "and became �; the rest of the file is indexed",
+            first_line,
+        ))
+    return text, problems
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _char_position(data: bytes, decoded) -> int:
+    """Where the first replaced byte is, in characters."""
+    start = decoded.replaced[0][0]
+    return len(data[:start].decode(decoded.encoding, errors="replace"))
 
 
 class FrontMatterError(ValueError):
