@@ -9,11 +9,11 @@ STAMP  := $(VENV)/.installed
 
 # pip's chatter goes to a log that is shown only if the install fails.
 $(STAMP): pyproject.toml
-	@echo "Setting up $(VENV) (first run, or pyproject.toml changed)..."
+	@echo "Setting up $(VENV) (first run, or pyproject.toml changed)..." >&2
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
 	  && $(BIN)/python -m pip install --quiet -e '.[dev]' >> $(VENV)/install.log 2>&1 \
-	  || { cat $(VENV)/install.log; echo "make: installing into $(VENV) failed (log above)"; exit 1; }
+	  || { cat $(VENV)/install.log >&2; echo "make: installing into $(VENV) failed (log above)" >&2; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -143,6 +143,7 @@ def _positive_int(value: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _question_after_corpus(args)
     utf8_stdio()
     try:
         return COMMANDS[args.command](args)
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("interrupted; the saved index, if any, is as it was", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `… | head`: the reader has what it wanted
         return 0
@@ -157,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+def _question_after_corpus(args) -> None:
+    """`ask --corpus DIR "question"`: --corpus takes several paths, so
+    argparse hands it the question too. A last "path" that does not exist
+    while no question was given is the question."""
+    if getattr(args, "question", "") is None and args.corpus and not args.corpus[-1].exists():
+        args.question = str(args.corpus.pop())
 
 
 def _open(args, *, quiet: bool = False, always_progress: bool = False):
@@ -245,6 +255,9 @@ def cmd_eval(args) -> int:
         dataset = load_squad(args.dataset)
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not dataset.questions:
+        print(f"error: {args.dataset}: no questions to ask (the set's paragraphs have no 'qas')", file=sys.stderr)
         return 2
     progress = progress_printer(always=not args.json)
     report = (lambda done, total: progress("questions", done, total)) if progress else None

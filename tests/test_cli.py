@@ -6,8 +6,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -304,3 +306,36 @@ def test_ask_with_only_an_index_serves_that_index_and_keeps_it_fresh(tmp_path):
     corpus.rename(moved)
     assert ask("蓝鲸协议")["answered"]  # corpus gone: the index is served as it is
     assert {hit["doc_id"] for hit in ask("重庆885工作机制")["hits"]} <= {"gan-di", "new.txt"}
+
+
+def test_ask_takes_the_question_after_corpus_paths(tmp_path):
+    (tmp_path / "a.txt").write_text("兰花\n\n兰花种植要注意通风和光照，浇水宜少不宜多。\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "retrieval", "ask", "--corpus", str(tmp_path), "--json", "兰花怎么浇水"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["question"] == "兰花怎么浇水" and answer["answered"]
+
+
+def test_eval_on_a_set_without_questions_is_an_error(tmp_path):
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"data": [{"title": "t", "paragraphs": [{"id": "p", "context": "一段话。", "qas": []}]}]}), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "retrieval", "eval", str(empty)], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 2
+    assert "no questions" in done.stderr
+
+
+def test_ctrl_c_during_index_prints_no_worker_tracebacks(tmp_path):
+    lines = [json.dumps({"id": f"r{i}", "text": "城市治理现代化是国家治理体系的重要内容。" * 20}, ensure_ascii=False)
+             for i in range(6000)]
+    (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "retrieval", "index", "--corpus", str(tmp_path / "big.jsonl"),
+                                "--index", str(tmp_path / "idx"), "--workers", "2"],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -108,11 +109,17 @@ def _tokenize(analyzer: Analyzer, texts: list[str], workers: int):
     analyzer.tokenize("预热")  # load the dictionary once, before the fork shares it
     _worker_analyzer = analyzer
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
             for (start, _), joined in zip(batches, pool.imap(_tokenize_batch, [b for _, b in batches])):
                 yield start, [line.split(SEPARATOR) if line else [] for line in joined]
     finally:
         _worker_analyzer = None
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool and
+    # says so once, instead of every worker printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _tokenize_batch(texts: list[str]) -> list[str]:
