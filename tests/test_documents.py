@@ -448,7 +448,7 @@ def test_hidden_files_are_skipped_and_unsupported_ones_counted(tmp_path):
     result = load_corpus([corpus])
     assert [str(p) for p in result.problems] == [
         f"{corpus}: skipped 2 .csv, 1 (no extension), 1 .pptx: unsupported format "
-        "(readable: .docx, .epub, .htm, .html, .jsonl, .markdown, .md, .pdf, .txt, .xhtml)"
+        "(readable: .doc, .docx, .epub, .htm, .html, .jsonl, .markdown, .md, .pdf, .txt, .xhtml)"
     ]
     assert [d.source_path for d in result.documents] == ["corpus/doc.markdown", "corpus/keep.md"]
 

@@ -32,6 +32,7 @@ READERS = {
     ".jsonl": ("retrieval.ingest.jsonl", 1),
     ".pdf": ("retrieval.ingest.pdf", 1),
     ".docx": ("retrieval.ingest.docx", 1),
+    ".doc": ("retrieval.ingest.docx", 1),  # to say "save it as .docx", not "unsupported"
     ".html": ("retrieval.ingest.html", 1),
     ".htm": ("retrieval.ingest.html", 1),
     ".xhtml": ("retrieval.ingest.html", 1),
@@ -39,7 +40,7 @@ READERS = {
 }
 SUPPORTED_SUFFIXES = frozenset(READERS)
 # Parsed out of process: third-party parsers over untrusted binary input.
-ISOLATED_SUFFIXES = frozenset({".pdf", ".docx", ".html", ".htm", ".xhtml", ".epub"})
+ISOLATED_SUFFIXES = frozenset({".pdf", ".docx", ".doc", ".html", ".htm", ".xhtml", ".epub"})
 
 
 @dataclass(frozen=True)
