@@ -85,14 +85,11 @@ def pdf_bytes(article: Article, *, columns: int = 1, pages_of: dict | None = Non
     pages: dict[int, set[int]] = {}
 
     class Tracked(Paragraph):
-        def __init__(self, text, style, index):
-            super().__init__(text, style)
-            self.index = index
+        index = -1  # which paragraph of the article; split parts inherit it
 
         def split(self, available_width, available_height):
             parts = super().split(available_width, available_height)
             for part in parts:
-                part.__class__ = Tracked
                 part.index = self.index
             return parts
 
@@ -104,7 +101,10 @@ def pdf_bytes(article: Article, *, columns: int = 1, pages_of: dict | None = Non
 
     story = [NextPageTemplate("later"), Paragraph(html.escape(article.title), title),
              Paragraph(html.escape(article.author), byline), FrameBreak()]
-    story += [Tracked(html.escape(text), body, i) for i, text in enumerate(article.paragraphs)]
+    for i, text in enumerate(article.paragraphs):
+        paragraph = Tracked(html.escape(text), body)
+        paragraph.index = i
+        story.append(paragraph)
     doc.build(story)
     if pages_of is not None:
         pages_of.update({i: sorted(p) for i, p in pages.items()})
