@@ -31,7 +31,8 @@ examples:
   python -m retrieval chat
 
 The corpus defaults to the bundled seeds/ (or $RETRIEVAL_CORPUS).
-Supported files: .txt and .md (optional YAML front matter: title, author,
+Supported files: .pdf (text layer; citations name the page), .docx, .html
+and .htm, .epub, .txt and .md (optional YAML front matter: title, author,
 source, url), .jsonl (one {"id", "text", ...} object per line).
 """
 
@@ -243,7 +244,8 @@ def cmd_chunks(args) -> int:
             record["citation"] = chunk.citation
             print(json.dumps(record, ensure_ascii=False))
         else:
-            print(f"[{chunk.chunk_id}] {chunk.citation}  ({chunk.source_path}:{chunk.line})")
+            where = f"{chunk.source_path}:{chunk.line}" if chunk.line else f"{chunk.source_path}, p. {chunk.pages}"
+            print(f"[{chunk.chunk_id}] {chunk.citation}  ({where})")
             print(f"  {chunk.text[:80]}{'…' if len(chunk.text) > 80 else ''}")
     return 0
 
