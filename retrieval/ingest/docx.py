@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from retrieval.ingest.characters import repair_characters
+from retrieval.ingest.table_rows import header_value_rows
 from retrieval.ingest.model import HEADING, PARAGRAPH, TABLE_ROW, Block, Document, Problem, blocks_text
 from retrieval.ingest.readers import Limits
 from retrieval.ingest.zipsafe import OLE_MAGIC, ZipProblem, open_zip, parse_xml, resolve_href, starts_like
@@ -377,7 +378,7 @@ class _Walker:
                 entries.append((column, span, "" if continued else self.cell_text(tc)))
                 column += span
             grid.append(entries)
-        for text in table_rows(grid):
+        for text in header_value_rows(grid):
             self.emit(text, TABLE_ROW)
 
     def cell_text(self, tc) -> str:
@@ -396,27 +397,6 @@ class _Walker:
                 self.body(note)
         if len(self.blocks) > start:
             self.blocks.insert(start, Block(heading, HEADING, 1))
-
-
-def table_rows(grid: list[list[tuple[int, int, str]]]) -> list[str]:
-    """Rows of (first grid column, columns spanned, text) → "header: value; …"
-    per row, the first row naming the columns. Shared with the EPUB reader."""
-    grid = [row for row in grid if any(text for _, _, text in row)]
-    if not grid:
-        return []
-    if len(grid) == 1:
-        return ["; ".join(text for _, _, text in grid[0] if text)]
-    header = grid[0]
-    out = []
-    for row in grid[1:]:
-        pairs = []
-        for column, _, text in row:
-            if not text:
-                continue
-            name = next((h for c, s, h in header if c <= column < c + s), "")
-            pairs.append(f"{name}: {text}" if name and name != text else text)
-        out.append("; ".join(pairs))
-    return out
 
 
 def _unwrapped(element, name: str):

@@ -18,7 +18,7 @@ import lxml.html
 from lxml import etree
 
 from retrieval.ingest.characters import repair_characters
-from retrieval.ingest.docx import table_rows
+from retrieval.ingest.table_rows import header_value_rows
 from retrieval.ingest.model import HEADING, PARAGRAPH, TABLE_ROW, Block, Document, Problem, blocks_text
 from retrieval.ingest.readers import Limits
 from retrieval.ingest.zipsafe import ZipProblem, open_zip, parse_xml, resolve_href, starts_like
@@ -325,7 +325,7 @@ class _Body:
                 column += span
             spanned = {c: n - 1 for c, n in spanned.items() if n > 1}
             grid.append(entries)
-        for text in table_rows(grid):
+        for text in header_value_rows(grid):
             self.add(TABLE_ROW, 0, text)
 
     def walk_inside(self, element) -> None:

@@ -5,6 +5,7 @@ layout (old government sites are tables inside tables) is not a table at all.
 from __future__ import annotations
 
 from retrieval.ingest.html_text import BLOCK_TAGS, SKIPPED, normalize, raw_chars
+from retrieval.ingest.table_rows import header_value_rows
 
 _LAYOUT_INSIDE = ("table", "div", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                   "article", "form", "iframe", "blockquote", "header", "footer", "nav", "aside")
@@ -43,24 +44,12 @@ def table_rows(table) -> list[tuple[str, int]]:
             column += span
         if any(entry[2] for entry in entries):
             grid.append(entries)
-    if len(grid) == 1:
-        return [("; ".join(e[2] for e in grid[0] if e[2]), sum(e[3] for e in grid[0]))]
-    named_rows = all(row[0][4] for row in grid) and not all(e[4] for e in grid[0])
-    out = []
-    for row in grid if named_rows else grid[1:]:
-        cells = [e for e in row if e[2]]
-        links = sum(e[3] for e in cells)
-        if named_rows:
-            name, values = (cells[0][2], cells[1:]) if row[0][2] else ("", cells)
-            line = "; ".join(e[2] for e in values)
-            out.append((f"{name}: {line}" if name and line else name or line, links))
-            continue
-        pairs = []
-        for column, _, text, _, _ in cells:
-            name = next((h[2] for h in grid[0] if h[0] <= column < h[0] + h[1]), "")
-            pairs.append(f"{name}: {text}" if name and name != text else text)
-        out.append(("; ".join(pairs), links))
-    return out
+    if not grid:
+        return []
+    named_rows = len(grid) > 1 and all(row[0][4] for row in grid) and not all(e[4] for e in grid[0])
+    lines = header_value_rows([[e[:3] for e in row] for row in grid], named_rows=named_rows)
+    body = grid if named_rows or len(grid) == 1 else grid[1:]
+    return [(line, sum(e[3] for e in row if e[2])) for line, row in zip(lines, body)]
 
 
 def _span(cell) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from retrieval.ingest.characters import repair_characters
 from retrieval.ingest.model import HEADING, PARAGRAPH, TABLE_ROW, Block
 from retrieval.ingest.pdf.lines import Line, body_size
-from retrieval.ingest.pdf.tables import table_rows
+from retrieval.ingest.table_rows import header_value_rows, plain_grid
 from retrieval.ingest.pdf.text import CLOSING, join_lines, latin_end, latin_start
 
 HEADING_RATIO = 1.12  # a size this much larger than the body's is a heading's
@@ -181,10 +181,10 @@ def assemble(flows: list[Flow], labels: dict[int, str] | None = None) -> tuple[l
         if block.table is not None:
             rows = block.table.rows
             if header is not None and rows and rows[0] == header:
-                texts = table_rows(rows[1:], header)  # a table continued, its header repeated
+                texts = header_value_rows(plain_grid(rows[1:]), header=plain_grid([header])[0])  # a table continued, its header repeated
             else:
                 header = rows[0] if len(rows) > 1 else None
-                texts = table_rows(rows)
+                texts = header_value_rows(plain_grid(rows))
             page = block.table.page
             for text in texts:
                 blocks.append(Block(repair_characters(text), TABLE_ROW, 0, page, page,

@@ -95,23 +95,3 @@ def _positions(values: list[float]) -> list[float]:
             continue
         out.append(value)
     return out
-
-
-def table_rows(rows: list[list[str]], header: list[str] | None = None) -> list[str]:
-    """Cells → "header: value; header: value", one string per body row. The
-    first row is the header unless ``header`` (a continued table's) is given."""
-    if header is None:
-        if len(rows) < 2:
-            return ["; ".join(cell for cell in row if cell) for row in rows if any(row)]
-        header, rows = rows[0], rows[1:]
-    out = []
-    for row in rows:
-        pairs = []
-        for n, cell in enumerate(row):
-            if not cell:
-                continue
-            name = header[n] if n < len(header) else ""
-            pairs.append(f"{name}: {cell}" if name else cell)
-        if pairs:
-            out.append("; ".join(pairs))
-    return out
