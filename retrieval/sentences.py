@@ -10,6 +10,18 @@ SENTENCE_END = "。！？!?；;…"
 MAX_HEADING_CHARS = 40
 _NOT_HEADING_END = SENTENCE_END + "，,、：:"
 CLOSERS = "”’」』）)》】\"'"
+_CLAUSE_MARKS = "，,、；;：:"
+# A line that ends in one of these goes on in the next line: "……的", "……和"
+# (simplified and traditional forms).
+_CLAUSE_END = set("的和与及或在对把被了是为于从将让使以而并且但就也都还又其着之" "與對為於從將讓並還著")
+# Words that end in such a character and still end headings well.
+_WORD_ENDS = {
+    "目的", "参与", "普及", "作为", "有为", "行为", "所在", "存在", "现在", "应对", "面对", "针对", "相对", "绝对",
+    "參與", "作為", "有為", "行為", "現在", "應對", "針對", "絕對",
+}
+_BRACKETS = ("“”", "（）", "()", "《》", "「」", "『』", "【】")
+
+_TRAILING_URL = re.compile(r"(?:https?://|www\.)[!-~]+$")
 
 _SENTENCE = re.compile(
     rf"(?:[^{SENTENCE_END}\n.]|\.(?!\s|$))*"
@@ -39,12 +51,13 @@ def ends_sentence(text: str) -> bool:
     """True when ``text`` ends the way a finished sentence or paragraph does.
 
     A line wholly in brackets, such as a byline “（作者单位：……）”, counts as
-    finished: it stands on its own even without a full stop.
+    finished: it stands on its own even without a full stop. So does one
+    ending in a web address, which sources print after their last sentence.
     """
     stripped = text.rstrip()
     if not stripped:
         return True
-    if _wholly_bracketed(stripped):
+    if _wholly_bracketed(stripped) or _TRAILING_URL.search(stripped):
         return True
     core = stripped.rstrip(CLOSERS)
     if not core:
@@ -55,16 +68,39 @@ def ends_sentence(text: str) -> bool:
     return core[-1] == "." and len(core) > 1 and not core[-2].isdigit()
 
 
+def ends_paragraph(text: str) -> bool:
+    """Like ``ends_sentence``, but a semicolon goes on: "……；" ends a clause
+    of a paragraph, or an item of a list, which the next line continues."""
+    return ends_sentence(text) and not text.rstrip().rstrip(CLOSERS).endswith(("；", ";"))
+
+
 def _wholly_bracketed(text: str) -> bool:
     pairs = {"（": "）", "(": ")", "【": "】", "[": "]"}
     return len(text) > 2 and pairs.get(text[0]) == text[-1]
 
 
 def looks_like_heading(line: str) -> bool:
-    """A short line that does not end like a sentence or a clause."""
+    """A short line that does not end like a sentence or read like a clause.
+
+    A cut paragraph's first half or a hard-wrapped line is short and
+    unpunctuated at its end too, but it nearly always holds a comma or a
+    colon, ends in a word that needs a next one (……的, ……和), or leaves a
+    quote open.
+    """
     line = line.strip()
     if not line or len(line) > MAX_HEADING_CHARS:
         return False
     if line[-1] in _NOT_HEADING_END or ends_sentence(line):
         return False
-    return "。" not in line
+    return "。" not in line and not reads_like_clause(line) and _balanced(line)
+
+
+def reads_like_clause(text: str) -> bool:
+    if any(mark in text for mark in _CLAUSE_MARKS):
+        return True
+    core = text.rstrip(CLOSERS)
+    return bool(core) and core[-1] in _CLAUSE_END and core[-2:] not in _WORD_ENDS
+
+
+def _balanced(text: str) -> bool:
+    return all(text.count(a) == text.count(b) for a, b in _BRACKETS)

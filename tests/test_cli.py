@@ -327,15 +327,20 @@ def test_eval_on_a_set_without_questions_is_an_error(tmp_path):
 
 
 def test_ctrl_c_during_index_prints_no_worker_tracebacks(tmp_path):
-    lines = [json.dumps({"id": f"r{i}", "text": "城市治理现代化是国家治理体系的重要内容。" * 20}, ensure_ascii=False)
-             for i in range(6000)]
+    lines = [json.dumps({"id": f"r{i}", "text": f"第{i}条：城市治理现代化是国家治理体系的重要内容。" * 20}, ensure_ascii=False)
+             for i in range(20000)]
     (tmp_path / "big.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "retrieval", "index", "--corpus", str(tmp_path / "big.jsonl"),
                                 "--index", str(tmp_path / "idx"), "--workers", "2"],
                                cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(4)
+    seen = []
+    for line in process.stderr:  # interrupt once the workers are tokenizing
+        seen.append(line)
+        if line.startswith("tokenizing:"):
+            break
     os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
+    _, rest = process.communicate(timeout=60)
+    stderr = "".join(seen) + rest
+    assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "interrupted" in stderr

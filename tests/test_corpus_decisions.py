@@ -91,3 +91,12 @@ def test_a_gbk_corpusignore_is_read(tmp_path):
     result = load_corpus([tmp_path])
     assert [d.source_path.split("/")[-1] for d in result.documents] == ["正文.txt"]
     assert result.problems == []
+
+
+def test_a_wrapped_first_line_is_body_text_not_the_title(tmp_path):
+    paragraph = "日新月异的新一代信息技术为城乡文化发展划出一道难以逾越的数字鸿沟当前如何让城乡基层特别是农村搭上数字文化的快车成为一个重要课题。"
+    wrapped = "\n".join(paragraph[i:i + 32] for i in range(0, len(paragraph), 32))
+    (tmp_path / "page.txt").write_text(wrapped + "\n", encoding="utf-8")
+    [document] = load_corpus([tmp_path / "page.txt"]).documents
+    assert document.title == "page"
+    assert any(paragraph in chunk.text for chunk in chunk_documents([document]))

@@ -115,25 +115,34 @@ def chunk_documents(docs, **options) -> list[Chunk]:
 
 
 def _merge_short(paragraphs: list[Paragraph], min_chars: int) -> list[Paragraph]:
+    """Fragments shorter than ``min_chars`` join a neighbour of their own
+    section, the previous one first; one whose section has no other paragraph
+    stays a paragraph of its own, since merged away it would take the
+    neighbour's section and the heading would cite nothing."""
     merged: list[Paragraph] = []
     carry: list[Piece] = []  # short fragments waiting for a following paragraph
+    carry_section = ""
     separator = paragraphs[0].separator if paragraphs else None
     for paragraph in paragraphs:
+        if carry and paragraph.section != carry_section:
+            merged.append(Paragraph(carry, carry_section, separator))
+            carry = []
         if len(paragraph.text) < min_chars:
-            if merged and merged[-1].section == paragraph.section:
+            if not carry and merged and merged[-1].section == paragraph.section:
                 merged[-1].pieces.extend(paragraph.pieces)
             else:
                 carry.extend(paragraph.pieces)
+                carry_section = paragraph.section
             continue
         if carry:
             paragraph.pieces[:0] = carry
             carry = []
         merged.append(paragraph)
     if carry:
-        if merged:
+        if merged and merged[-1].section == carry_section:
             merged[-1].pieces.extend(carry)
         else:
-            merged.append(Paragraph(carry, "", separator))
+            merged.append(Paragraph(carry, carry_section, separator))
     return merged
 
 

@@ -142,7 +142,9 @@ def _title_from_body(text: str, offset: int, line_no: int, markdown: bool) -> tu
     """Take the first line as the title when it looks like one.
 
     Markdown: a leading ``# Title``. Plain text: a short first line without
-    sentence punctuation, the way articles and reports begin.
+    sentence punctuation, the way articles and reports begin, unless a line
+    about as long follows it directly: then it is the first line of a
+    hard-wrapped or cut paragraph, whose text must stay in the body.
     """
     position = offset
     while position < len(text):
@@ -154,10 +156,15 @@ def _title_from_body(text: str, offset: int, line_no: int, markdown: bool) -> tu
             continue
         if markdown and line.startswith("# "):
             return line[2:].strip(), end, line_no + 1, text[end:]
-        if not markdown and looks_like_heading(line):
+        if not markdown and looks_like_heading(line) and not _wrapped_on(text, end, line):
             return line, end, line_no + 1, text[end:]
         break
     return "", offset, line_no, text[offset:]
+
+
+def _wrapped_on(text: str, position: int, line: str) -> bool:
+    following = text[position:text.find("\n", position) if "\n" in text[position:] else len(text)].strip()
+    return bool(following) and len(following) < 1.5 * len(line)
 
 
 def split_lines(text: str) -> list[str]:
