@@ -14,8 +14,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -27,14 +27,16 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import handlers
+from bot.delivery import ClassifyingRequest, MaybeDelivered
 from bot.handlers import Deps
+from bot.pacing import DeliveryLimiter, Pacer
 
 log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("start", "help", "sources", "about")
 GROUP_COMMANDS = ("ask", "help", "sources", "about")
-RATE_LIMIT_RETRIES = 3  # 429s: wait `retry_after`, then try again, this many times
-CONCURRENT_UPDATES = 32  # one chat's slow question must not hold up the others
+CONCURRENT_UPDATES = 32  # PTB's own update queue (tests); `bot.updates.Intake` runs one lane per chat
+CONNECTIONS = 64  # the pacer sends at most ~30 a second; answers wait there, not for a connection
 
 
 def build_application(
@@ -42,7 +44,10 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    pacer: Pacer | None = None,
 ) -> Application:
+    """``request`` defaults to `ClassifyingRequest`, which tells a proxy's 5xx
+    from Telegram's own; the rate limiter paces and retries every call."""
     settings = deps.settings
     builder = (
         Application.builder()
@@ -55,14 +60,14 @@ def build_application(
                 allow_sending_without_reply=True,  # the asker deleted the question: still answer
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(DeliveryLimiter(pacer, retry_seconds=settings.send_retry_seconds))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    builder = builder.request(request if request is not None else ClassifyingRequest(connection_pool_size=CONNECTIONS))
+    builder = builder.get_updates_request(
+        get_updates_request if get_updates_request is not None else ClassifyingRequest(connection_pool_size=2)
+    )
     application = builder.build()
     application.bot_data["deps"] = deps
     register_handlers(application)
@@ -74,6 +79,7 @@ def register_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
 
+    application.add_handler(TypeHandler(Update, ignore_other_bots), group=-2)
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
 
     for name, callback in handlers.COMMANDS.items():
@@ -92,7 +98,27 @@ def register_handlers(application: Application) -> None:
     )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
+    application.add_error_handler(delivery_error)  # first: it may stop the apology
     application.add_error_handler(handlers.on_error)
+
+
+async def ignore_other_bots(update: Update, context) -> None:
+    """Bots talking in a group (or to each other) are not asking. An anonymous
+    group admin or a channel also arrives "from" a bot, with sender_chat set:
+    those are people."""
+    message = update.effective_message
+    user = update.effective_user
+    if user is not None and user.is_bot and not (message is not None and message.sender_chat is not None):
+        raise ApplicationHandlerStop
+
+
+async def delivery_error(update: object, context) -> None:
+    """A reply that went out twice without an answer has most likely arrived:
+    say so in the log, and do not follow it with an apology."""
+    if isinstance(context.error, MaybeDelivered):
+        update_id = getattr(update, "update_id", None)
+        log.warning("update %s: reply probably delivered, not confirmed (%s)", update_id, context.error)
+        raise ApplicationHandlerStop
 
 
 async def _post_init(application: Application) -> None:

@@ -40,10 +40,15 @@ class Settings(BaseSettings):
     allowed_chat_ids: IdList = frozenset()  # empty: every chat may use the bot
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     bot_language: Literal["zh", "en"] = "zh"
+    # A private chat's follow-up context lapses after this many seconds of
+    # silence; 0 reads every question on its own.
+    followup_seconds: float = Field(300.0, ge=0)
     webhook_url: str = ""  # set it to receive updates by webhook instead of long polling
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(8443, ge=1, le=65535)
     webhook_secret_token: str = ""
+    # How long one reply keeps being tried (flood waits, outages) before the bot gives up and apologises.
+    send_retry_seconds: float = Field(600.0, ge=1, le=24 * 3600)
 
     @field_validator("telegram_bot_token")
     @classmethod

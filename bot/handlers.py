@@ -22,14 +22,17 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.config import Settings
+from bot.delivery import stop_typing, typing_soon
+from bot.conversations import ChatContext, ChatContexts
 from bot.keyboards import Action, answer_keyboard
 from bot.rendering import (
     INLINE_RESULTS,
+    MAX_HITS,
     escape,
     inline_description,
     page_count,
@@ -38,13 +41,13 @@ from bot.rendering import (
     split_message,
 )
 from bot.service import QaService
-from bot.state import StateStore
+from bot.state import AskedQuestion, StateStore
 from bot.texts import Texts
+from retrieval.answer.search import MAX_QUESTION_CHARS
 
 log = logging.getLogger(__name__)
 
 INLINE_CACHE_SECONDS = 300  # the corpus changes rarely; a reload is at most 5 minutes stale inline
-SEND_ATTEMPTS = 3  # for 5xx and network faults; 429s are the rate limiter's job
 
 
 @dataclass
@@ -56,6 +59,11 @@ class Deps:
     qa: QaService
     store: StateStore
     refused_chats: set[int] = field(default_factory=set)
+    conversations: ChatContexts | None = None  # follow-up context per private chat
+
+    def __post_init__(self) -> None:
+        if self.conversations is None:
+            self.conversations = ChatContexts(self.settings.followup_seconds, MAX_HITS)
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
@@ -234,30 +242,111 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def answer_question(message: Message, question: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer, reading a follow-up in its context: the chat's last question in
+    private, the replied-to answer in a reply to the bot."""
     d = deps(context)
     await _typing(message)
-    answer = await d.qa.ask(question or "")
+    question = question or ""
+    chat = await _chat_context(d, message, context)
+    conversation = chat.conversation
+    if conversation.wants_more(question):
+        await _more(d, message, chat, question)
+        return
+    answer, interpreted = await d.qa.converse(conversation, question)
+    chat.answer_id = None
     markup = None
     if answer.answered:
-        answer_id = await _remember(d, message, answer)
-        if answer_id is not None:
-            markup = answer_keyboard(answer_id, d.texts, page=0, pages=page_count(answer), expanded=False)
-    await _send(message, render_answer(answer, d.texts), reply_markup=markup)
+        chat.answer_id = await _remember(d, message, question[:MAX_QUESTION_CHARS], answer, interpreted)
+        if chat.answer_id is not None:
+            markup = answer_keyboard(chat.answer_id, d.texts, page=0, pages=page_count(answer), expanded=False)
+    sent = await _send(message, render_answer(answer, d.texts, interpreted_as=interpreted), reply_markup=markup)
+    await _remember_message(d, sent, chat.answer_id)
 
 
-async def _remember(d: Deps, message: Message, answer) -> int | None:
-    """The answer's id for its buttons; a failing state file costs the buttons, not the answer."""
+async def _more(d: Deps, message: Message, chat: ChatContext, question: str) -> None:
+    """“还有吗”: the next page of the previous answer, with that answer's buttons."""
+    answer, _ = await d.qa.converse(chat.conversation, question)
+    turn = chat.conversation.last
+    if not answer.answered:
+        await _send(message, escape(d.texts.no_more))
+        return
+    pages = page_count(turn.answer)
+    text = render_answer(turn.answer, d.texts, page=turn.page, interpreted_as=turn.interpreted_as)
+    markup = None
+    if chat.answer_id is not None:
+        markup = answer_keyboard(chat.answer_id, d.texts, page=turn.page, pages=pages, expanded=False)
+    sent = await _send(message, text, reply_markup=markup)
+    await _remember_message(d, sent, chat.answer_id)
+
+
+async def _chat_context(d: Deps, message: Message, context: ContextTypes.DEFAULT_TYPE) -> ChatContext:
+    """Whose context a question is read in. A reply to one of the bot's
+    answers: that answer's (a private chat then continues from it). Else in
+    private: the chat's own; in a group: none."""
+    private = message.chat.type == ChatType.PRIVATE
+    replied = await _replied_answer(d, message, context)
+    if replied is not None:
+        chat = await d.qa.run(d.conversations.resumed, d.qa.engine, replied.query, replied.answer_id)
+        if private:
+            d.conversations.put(message.chat_id, chat)
+        return chat
+    if private:
+        return d.conversations.get(message.chat_id, d.qa.engine)
+    return ChatContext(d.conversations.new(d.qa.engine))
+
+
+async def _replied_answer(d: Deps, message: Message, context: ContextTypes.DEFAULT_TYPE) -> AskedQuestion | None:
+    """The answer shown by the bot's message this one replies to: by the
+    message map, else by the answer id in the message's buttons. Only an
+    answer given in this chat."""
+    if not _replies_to_bot(message, context.bot.id):
+        return None
+    replied = message.reply_to_message
+    try:
+        asked = await asyncio.to_thread(d.store.answer_of_message, message.chat_id, replied.message_id)
+        if asked is None and (answer_id := _answer_id_of_buttons(replied)) is not None:
+            asked = await asyncio.to_thread(d.store.question, answer_id)
+    except Exception:
+        log.exception("could not read the replied-to answer from the state store; answering without its context")
+        return None
+    return asked if asked is not None and asked.chat_id == message.chat_id else None
+
+
+def _answer_id_of_buttons(message: Message) -> int | None:
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            action = Action.decode(button.callback_data)
+            if action is not None:
+                return action.answer_id
+    return None
+
+
+async def _remember(d: Deps, message: Message, question: str, answer, interpreted_as: str | None) -> int | None:
+    """The answer's id for its buttons; a failing state file costs the buttons, not the answer.
+    Recorded: the question as asked and, for a follow-up, what was searched."""
     try:
         return await asyncio.to_thread(
             d.store.record_answer,
             message.chat_id,
             message.from_user.id if message.from_user else None,
-            answer.question,
+            question,
             [hit.chunk.chunk_id for hit in answer.hits],
+            interpreted_as,
         )
     except Exception:
         log.exception("could not record an answer in the state store; sending it without buttons")
         return None
+
+
+async def _remember_message(d: Deps, sent: Message | None, answer_id: int | None) -> None:
+    """Which answer the bot's message shows, so a reply to it has its context."""
+    if sent is None or answer_id is None:
+        return
+    try:
+        await asyncio.to_thread(d.store.record_message, sent.chat_id, sent.message_id, answer_id)
+    except Exception:
+        log.exception("could not record a sent message in the state store")
 
 
 # ----------------------------------------------------------------- buttons
@@ -277,14 +366,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     asked = await asyncio.to_thread(d.store.question, action.answer_id)
-    answer = await d.qa.ask(asked.question) if asked else None
+    answer = await d.qa.ask(asked.query) if asked else None
     if answer is None or not answer.answered:
         await query.answer(d.texts.busy_expired, show_alert=True)
         return
     pages = page_count(answer)
     page = min(int(action.arg), pages - 1) if action.kind == "page" else 0
     expanded = action.kind == "full" and action.arg == "1"
-    text = render_answer(answer, d.texts, page=page, expanded=expanded)
+    text = render_answer(answer, d.texts, page=page, expanded=expanded, interpreted_as=asked.interpreted_as)
     markup = answer_keyboard(action.answer_id, d.texts, page=page, pages=pages, expanded=expanded)
     await query.answer()
     try:
@@ -348,26 +437,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _send(message: Message, text: str, **kwargs) -> Message:
-    """Reply (quoting the asker in groups, in the same forum topic), retrying
-    network faults and 5xx answers; 429s are retried by the rate limiter."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await message.reply_text(text, **kwargs)
-        except BadRequest:
-            raise
-        except NetworkError:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            log.warning("sending a reply failed (attempt %d of %d); retrying", attempt, SEND_ATTEMPTS)
-            await asyncio.sleep(0.5 * attempt)
-    raise AssertionError("unreachable")
+    """Reply (quoting the asker in groups, in the same forum topic). Pacing
+    and retries are the rate limiter's job (`bot.pacing`, `bot.delivery`)."""
+    stop_typing()
+    return await message.reply_text(text, **kwargs)
 
 
 async def _typing(message: Message) -> None:
-    try:
-        await message.reply_chat_action(ChatAction.TYPING)
-    except TelegramError:
-        pass  # a courtesy; the answer matters, not the indicator
+    typing_soon(message)  # "typing…" only if the answer takes noticeably long
 
 
 def _examples_html(d: Deps) -> str:

@@ -13,20 +13,38 @@ import re
 import sys
 from typing import TextIO
 
-# Any token-shaped string, even one that is not ours (a mistyped .env).
-TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{30,64}")
+# Any token-shaped string, even one that is not ours (a mistyped .env), in
+# any case, also with its colon URL-encoded.
+TOKEN_SHAPE = re.compile(r"\d{3,15}(?::|%3A)[A-Za-z0-9_-]{30,64}", re.IGNORECASE)
+SECRET_PART_MIN = 8  # pieces of a token's secret this long are never ordinary text
 REDACTED = "<bot-token>"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class RedactingFormatter(logging.Formatter):
+    """Redacts each secret in any letter case, a token's secret half and its
+    longer pieces on their own, and anything token-shaped. (A token pasted
+    into a chat comes back in the not-found reply lower-cased and split by
+    the analyzer, and PTB logs every reply at DEBUG.)"""
+
     def __init__(self, secrets: list[str], fmt: str = FORMAT):
         super().__init__(fmt)
-        self._secrets = [s for s in secrets if s]
+        patterns = set()
+        for secret in secrets:
+            if not secret:
+                continue
+            patterns.add(secret)
+            _, colon, rest = secret.partition(":")
+            if colon:
+                # The secret half, and its pieces between "-" and "_" (where a
+                # tokenizer splits it), on their own.
+                patterns.update(p for p in [rest, *re.split(r"[-_]+", rest)] if len(p) >= SECRET_PART_MIN)
+        ordered = sorted(patterns, key=len, reverse=True)  # the whole token before its half
+        self._secrets = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        if self._secrets is not None:
+            text = self._secrets.sub(REDACTED, text)
         return TOKEN_SHAPE.sub(REDACTED, text)
 
     def format(self, record: logging.LogRecord) -> str:

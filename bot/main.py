@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import signal
 import sqlite3
 import sys
-from urllib.parse import urlparse
 
-from telegram import Update
 from telegram.error import InvalidToken
 
 from bot.application import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.handlers import Deps
 from bot.logs import configure_logging
+from bot.serve import serve, webhook_options  # noqa: F401 - webhook_options: tests import it from here
 from bot.service import QaService
 from bot.state import StateStore
 from bot.texts import LANGUAGES
+from bot.updates import UpdateJournal
 from retrieval.present.console import run_chat
 from retrieval.index.store import IndexLoadError
 from retrieval.present.terminal import progress_printer, utf8_stdio
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         qa = _open_corpus(settings)
         if args.check:
+            for opened in _open_state(settings):
+                opened.close()
             print(f"configuration OK; {len(qa.sources())} documents, {len(qa.engine.chunks)} chunks", file=sys.stderr)
             return 0
         if args.console or not settings.has_token:
@@ -80,40 +84,45 @@ def _open_corpus(settings: Settings) -> QaService:
     return qa
 
 
-def _run_bot(settings: Settings, qa: QaService) -> int:
-    configure_logging(settings.log_level, settings.telegram_bot_token)
+def _open_state(settings: Settings) -> tuple[StateStore, UpdateJournal]:
+    """The state database: buttons and votes, and the journal of updates."""
+    store = None
     try:
         store = StateStore(settings.state_path)
+        return store, UpdateJournal(settings.state_path)
     except (OSError, sqlite3.Error) as exc:
+        if store is not None:
+            store.close()
         raise ConfigError(f"STATE_PATH: cannot open {settings.state_path}: {exc}") from None
-    qa.warm_up()
-    deps = Deps(settings=settings, texts=LANGUAGES[settings.bot_language], qa=qa, store=store)
-    application = build_application(deps)
-    log.info("serving %d chunks of %d documents", len(qa.engine.chunks), len(qa.sources()))
+
+
+def _run_bot(settings: Settings, qa: QaService) -> int:
+    configure_logging(settings.log_level, settings.telegram_bot_token)
+    store, journal = _open_state(settings)
     try:
-        if settings.uses_webhook:
-            application.run_webhook(**webhook_options(settings), bootstrap_retries=-1)
-        else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+        qa.warm_up()
+        deps = Deps(settings=settings, texts=LANGUAGES[settings.bot_language], qa=qa, store=store)
+        application = build_application(deps)
+        log.info("serving %d chunks of %d documents", len(qa.engine.chunks), len(qa.sources()))
+        asyncio.run(_serve_until_signalled(application, journal))
     except InvalidToken:
         raise ConfigError("TELEGRAM_BOT_TOKEN: the Bot API rejected the token (ask @BotFather for the current one)") from None
     finally:
+        journal.close()
         store.close()
         qa.close()
     return 0
 
 
-def webhook_options(settings: Settings) -> dict:
-    """Telegram posts to WEBHOOK_URL; the local server listens on the same path
-    and rejects requests without WEBHOOK_SECRET_TOKEN (when set)."""
-    return dict(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret_token or None,
-        allowed_updates=Update.ALL_TYPES,
-    )
+async def _serve_until_signalled(application, journal: UpdateJournal) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C still raises KeyboardInterrupt
+            pass
+    await serve(application, journal, stop)
 
 
 def _corpus_name(settings: Settings) -> str:

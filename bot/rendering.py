@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.texts import Texts
+from retrieval.answer.claims import author_only_sentence
 from retrieval.answer.search import MAX_QUESTION_CHARS, Answer, Hit
 from retrieval.sentences import sentence_spans
 from retrieval.answer.snippets import Snippet
@@ -43,8 +44,13 @@ def page_count(answer: Answer) -> int:
     return 1 + -(-rest // PAGE_SIZE)
 
 
-def render_answer(answer: Answer, texts: Texts, *, page: int = 0, expanded: bool = False) -> str:
+def render_answer(
+    answer: Answer, texts: Texts, *, page: int = 0, expanded: bool = False, interpreted_as: str | None = None
+) -> str:
     """One message: an answer page, or the reason nothing is quoted.
+
+    ``interpreted_as``: a follow-up question was read with its context as
+    this; one line above the answer says so.
 
     A passage too long for one message is shortened as text, before it is
     escaped and marked, so the citation and every closing tag survive.
@@ -52,7 +58,7 @@ def render_answer(answer: Answer, texts: Texts, *, page: int = 0, expanded: bool
     if not answer.answered:
         return render_not_found(answer, texts)
     for budget in PASSAGE_BUDGETS:
-        message = _answer_page(answer, texts, page, expanded, budget)
+        message = _answer_page(answer, texts, page, expanded, budget, interpreted_as)
         if len(message) <= MESSAGE_LIMIT:
             return message
     return fit(message)
@@ -62,8 +68,12 @@ def render_answer(answer: Answer, texts: Texts, *, page: int = 0, expanded: bool
 PASSAGE_BUDGETS = (None, 2000, 1000, 500, 240, 120)
 
 
-def _answer_page(answer: Answer, texts: Texts, page: int, expanded: bool, budget: int | None) -> str:
+def _answer_page(
+    answer: Answer, texts: Texts, page: int, expanded: bool, budget: int | None, interpreted_as: str | None = None
+) -> str:
     parts = [escape(texts.truncated.format(limit=MAX_QUESTION_CHARS))] if answer.truncated else []
+    if interpreted_as:
+        parts.append(render_interpretation(interpreted_as, texts, budget))
     if page == 0:
         parts.append(_best_passage(answer.hits[0], texts, expanded, budget))
         others = answer.hits[1 : 1 + OTHER_SOURCES]
@@ -76,6 +86,15 @@ def _answer_page(answer: Answer, texts: Texts, page: int, expanded: bool, budget
         parts.append(header)
         parts.extend(f"{h.rank}. {marked(shorten(h.snippet, budget))}\n{citation(h)}" for h in hits)
     return "\n\n".join(parts)
+
+
+def render_interpretation(interpreted_as: str, texts: Texts, budget: int | None = None) -> str:
+    """The one line saying what a follow-up was taken to mean, e.g. （按“八张报表 885工作机制”理解）."""
+    limit = 200 if budget is None else max(40, budget // 4)
+    query = " ".join(interpreted_as.split())
+    if len(query) > limit:
+        query = query[:limit] + "…"
+    return f"<i>{escape(texts.interpreted_as.format(query=query))}</i>"
 
 
 def _best_passage(hit: Hit, texts: Texts, expanded: bool, budget: int | None = None) -> str:
@@ -109,11 +128,21 @@ def render_not_found(answer: Answer, texts: Texts) -> str:
         lines.append(escape(texts.empty_with_terms.format(terms=terms) if terms else texts.not_found_hint))
         return "\n".join(lines)
     lines.append(escape(texts.not_found))
+    if answer.status == "author_only" and answer.claim is not None:
+        # What the documents do say of the person; another wording would not find more.
+        lines.append(escape(author_only_sentence(
+            answer.claim, texts.author_only, texts.author_details, (texts.author_details["one"], texts.author_details["many"]),
+        )))
+        return fit("\n".join(lines))
+    if answer.status == "weak_match" and answer.matched_word:
+        lines.append(escape(texts.weak_match.format(word=answer.matched_word)))
     if answer.status == "no_number":
         lines.append(escape(texts.no_number))
-    elif answer.unknown:
+    elif answer.unknown:  # only words the corpus's text truly never uses
         words = "、".join(f"“{w}”" for w in answer.unknown[:5])
         lines.append(escape(texts.unknown_words.format(words=words)))
+    if answer.near_misses:
+        lines.append(escape(texts.did_you_mean.format(terms="、".join(answer.near_misses))))
     hint = texts.not_found_hint_with_terms.format(terms=terms) if terms else texts.not_found_hint
     lines.append(escape(hint))
     return fit("\n".join(lines))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.rendering import MAX_HITS
 from retrieval import Answer, IndexReport, SearchEngine, open_engine
+from retrieval.answer.followup import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,16 @@ class QaService:
     async def ask(self, question: str, top_k: int = MAX_HITS) -> Answer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._engine.ask, question, top_k)
+
+    async def converse(self, conversation: Conversation, question: str) -> tuple[Answer, str | None]:
+        """``conversation.ask``: the answer, and what a follow-up was taken to mean."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, conversation.ask, question)
+
+    async def run(self, work, *args):
+        """Other searching work (``work(*args)``) off the event loop, in the same pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, work, *args)
 
     def sources(self) -> list[Source]:
         """Documents in corpus order, with their chunk counts."""

@@ -1,7 +1,10 @@
 """What the bot remembers between messages: asked questions and 👍/👎 votes, in SQLite.
 
 A button press names an answer by its row id here, so buttons keep working
-after a restart. Votes keep the question and the chunk ids that were cited,
+after a restart. A follow-up question read with its context records what
+it was taken to mean (``interpreted_as``), which is what the buttons search
+again; and each message the bot sent is mapped to its answer, so a reply to
+it in a group can be read in that answer's context. Votes keep the question and the chunk ids that were cited,
 which is what an evaluation needs later (`sqlite3 state/bot.sqlite3
 'select * from feedback'`).
 """
@@ -33,7 +36,15 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at REAL NOT NULL,
     PRIMARY KEY (answer_id, user_id)   -- a second press changes the vote
 );
+CREATE TABLE IF NOT EXISTS messages (  -- the bot's messages showing an answer
+    chat_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    answer_id INTEGER NOT NULL REFERENCES answers(id),
+    PRIMARY KEY (chat_id, message_id)
+);
 """
+# Added after the first release: older state files get the column on opening.
+MIGRATIONS = {"answers": {"interpreted_as": "TEXT"}}  # the question with its context, when used
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,12 @@ class AskedQuestion:
     chat_id: int
     question: str
     chunk_ids: list[str]
+    interpreted_as: str | None = None  # set when the question was read with its context
+
+    @property
+    def query(self) -> str:
+        """What was searched, and is searched again for the buttons."""
+        return self.interpreted_as or self.question
 
 
 class StateStore:
@@ -55,23 +72,47 @@ class StateStore:
         with self._lock, self._db:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
+            for table, columns in MIGRATIONS.items():
+                present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns.items():
+                    if column not in present:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
-    def record_answer(self, chat_id: int, user_id: int | None, question: str, chunk_ids: list[str]) -> int:
+    def record_answer(
+        self, chat_id: int, user_id: int | None, question: str, chunk_ids: list[str], interpreted_as: str | None = None
+    ) -> int:
         with self._lock, self._db:
             cursor = self._db.execute(
-                "INSERT INTO answers (chat_id, user_id, question, chunk_ids, created_at) VALUES (?, ?, ?, ?, ?)",
-                (chat_id, user_id, question, json.dumps(chunk_ids, ensure_ascii=False), time.time()),
+                "INSERT INTO answers (chat_id, user_id, question, chunk_ids, created_at, interpreted_as)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (chat_id, user_id, question, json.dumps(chunk_ids, ensure_ascii=False), time.time(), interpreted_as),
             )
             return int(cursor.lastrowid)
 
     def question(self, answer_id: int) -> AskedQuestion | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, chat_id, question, chunk_ids FROM answers WHERE id = ?", (answer_id,)
+                "SELECT id, chat_id, question, chunk_ids, interpreted_as FROM answers WHERE id = ?", (answer_id,)
             ).fetchone()
         if row is None:
             return None
-        return AskedQuestion(row[0], row[1], row[2], json.loads(row[3]))
+        return AskedQuestion(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
+    def record_message(self, chat_id: int, message_id: int, answer_id: int) -> None:
+        """The bot's message ``message_id`` shows answer ``answer_id``."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO messages (chat_id, message_id, answer_id) VALUES (?, ?, ?)",
+                (chat_id, message_id, answer_id),
+            )
+
+    def answer_of_message(self, chat_id: int, message_id: int) -> AskedQuestion | None:
+        """The answer a message of the bot shows, or None (not an answer, or not recorded)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT answer_id FROM messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+            ).fetchone()
+        return self.question(row[0]) if row else None
 
     def record_vote(self, answer_id: int, user_id: int, helpful: bool) -> bool:
         """False when the answer is unknown (the state file was replaced)."""

@@ -20,12 +20,18 @@ class Texts:
     page_header: str
     source_label: str
     truncated: str
+    interpreted_as: str
+    no_more: str
     empty_question: str
     empty_with_terms: str
     not_found: str
     not_found_hint: str
     not_found_hint_with_terms: str
     unknown_words: str
+    did_you_mean: str
+    weak_match: str
+    author_only: str
+    author_details: dict[str, str]  # author_only's {missing} ("position", "affiliation") and {kind} ("one", "many")
     no_number: str
     not_text: str
     not_allowed: str
@@ -56,7 +62,9 @@ ZH = Texts(
         "<b>怎么用</b>\n"
         "• 私聊：直接发送问题或几个关键词。\n"
         "• 群聊：<code>/ask 问题</code>，或 <code>@{username} 问题</code>，或回复我的消息。\n"
-        "• 任意聊天：输入 <code>@{username} 关键词</code>，从列表中选一段发出。\n\n"
+        "• 任意聊天：输入 <code>@{username} 关键词</code>，从列表中选一段发出。\n"
+        "• 追问：接着问“那……呢？”“谁提出的？”，我会结合上一个问题理解（私聊，或在群里回复我的回答）；"
+        "发“还有吗”看更多结果。\n\n"
         "<b>例子</b>\n{examples}\n\n"
         "回答下方的按钮：<b>{full}</b> 展开整段原文，<b>{more}</b> 翻看其他段落，👍/👎 告诉我答得好不好。\n\n"
         "/sources 文档列表 · /about 关于"
@@ -72,12 +80,18 @@ ZH = Texts(
     page_header="更多结果（第{first}–{last}条）：",
     source_label="出处：",
     truncated="（问题超过 {limit} 字，只按前 {limit} 字检索。）",
+    interpreted_as="（按“{query}”理解）",
+    no_more="上一个回答没有更多结果了。",
     empty_question="请在命令后面写上问题，例如：/ask {example}",
     empty_with_terms="请发送一个问题或几个关键词，例如：{terms}",
     not_found="文档中没有找到能回答这个问题的段落。",
     not_found_hint="换个说法，或只用几个关键词再问。",
     not_found_hint_with_terms="换个说法，或只用几个关键词再问，例如：{terms}",
     unknown_words="文档中没有出现：{words}。",
+    did_you_mean="你是不是要找：{terms}？",
+    weak_match="最接近的段落只对上了“{word}”一个词。",
+    author_only="{name}是{titles}{kind}的作者；文中没有他的{missing}。",
+    author_details={"position": "职务", "affiliation": "工作单位", "one": "一文", "many": "等{n}篇文章"},
     no_number="相关段落里没有给出这个数字或时间。",
     not_text="我只能读文字。请用文字发送问题，例如：{example}",
     not_allowed="抱歉，这个机器人只在指定的聊天中使用。",
@@ -114,7 +128,9 @@ EN = Texts(
         "<b>How to use</b>\n"
         "• Private chat: send a question or a few keywords.\n"
         "• Groups: <code>/ask question</code>, <code>@{username} question</code>, or reply to my message.\n"
-        "• Any chat: type <code>@{username} keywords</code> and pick a passage to post.\n\n"
+        "• Any chat: type <code>@{username} keywords</code> and pick a passage to post.\n"
+        "• Follow-ups: a short question like “那……呢？” is read with the previous one (in private, or replying "
+        "to my answer in a group); “more” shows further results.\n\n"
         "<b>Examples</b>\n{examples}\n\n"
         "Buttons under an answer: <b>{full}</b> shows the whole paragraph, <b>{more}</b> pages through "
         "other passages, 👍/👎 tell me whether it helped.\n\n"
@@ -131,12 +147,18 @@ EN = Texts(
     page_header="More results ({first}–{last}):",
     source_label="Source: ",
     truncated="(Your question is over {limit} characters; only the first {limit} were searched.)",
+    interpreted_as="(Read as “{query}”)",
+    no_more="The previous answer has no more results.",
     empty_question="Write the question after the command, for example: /ask {example}",
     empty_with_terms="Send a question or a few keywords, for example: {terms}",
     not_found="The documents do not contain a paragraph that answers this.",
     not_found_hint="Try other words, or just a few keywords.",
     not_found_hint_with_terms="Try other words, or just a few keywords, for example: {terms}",
     unknown_words="Not in the documents: {words}.",
+    did_you_mean="Did you mean: {terms}?",
+    weak_match="The closest paragraph shares only one word with the question: “{word}”.",
+    author_only="{name} is the author of {titles}{kind}; the documents do not give their {missing}.",
+    author_details={"position": "position", "affiliation": "affiliation", "one": "", "many": " ({n} documents)"},
     no_number="The related paragraphs give no such number or date.",
     not_text="I can only read text. Please send your question as text, for example: {example}",
     not_allowed="Sorry, this bot is only available in certain chats.",

@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
@@ -17,9 +20,11 @@ from telegram.request import BaseRequest, RequestData
 from bot.application import build_application
 from bot.config import Settings
 from bot.handlers import Deps
+from bot.serve import serve
 from bot.service import QaService
 from bot.state import StateStore
 from bot.texts import LANGUAGES
+from bot.updates import UpdateJournal
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz0123"
 BOT = {
@@ -183,3 +188,82 @@ def run_offline(qa: QaService, scenario, **settings):
             await application.shutdown()
 
     return asyncio.run(main())
+
+
+class ServingBot:
+    """The production loop (`bot.serve.serve`: durable intake, per-chat lanes,
+    pacing, retries) in a background thread with its own event loop.
+
+        with ServingBot(build_application(deps)) as bot:
+            ...                     # drive a FakeBotApi; bot.journal_path is the journal
+
+    ``journal_path`` defaults to a fresh temporary file.
+    """
+
+    def __init__(self, application, journal_path: Path | str | None = None, *, poll_timeout: float = 1.0,
+                 grace: float = 2.0, startup_timeout: float = 30.0):
+        self.application = application
+        self._tmp = None
+        if journal_path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="bot-journal-")
+            journal_path = Path(self._tmp.name) / "state.sqlite3"
+        self.journal_path = Path(journal_path)
+        self.poll_timeout = poll_timeout
+        self.grace = grace
+        self.startup_timeout = startup_timeout
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="bot", daemon=True)
+        self.journal: UpdateJournal | None = None
+        self._stop: asyncio.Event | None = None
+        self._task = None
+
+    def __enter__(self):
+        self.thread.start()
+        self.journal = UpdateJournal(self.journal_path)
+        ready = self._call(self._start()).result(timeout=5)
+        try:
+            asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready.wait(), self.startup_timeout), self.loop).result()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        if self._task.done():
+            self._task.result()
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            if self._stop is not None:
+                self.loop.call_soon_threadsafe(self._stop.set)
+            if self._task is not None:
+                asyncio.run_coroutine_threadsafe(self._wait_task(), self.loop).result(timeout=self.grace + 30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            self.loop.close()
+            if self.journal is not None:
+                self.journal.close()
+            if self._tmp is not None:
+                self._tmp.cleanup()
+
+    @property
+    def intake(self):
+        return self.application.bot_data.get("intake")
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    async def _start(self) -> asyncio.Event:
+        self._stop = asyncio.Event()
+        ready = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(
+            serve(self.application, self.journal, self._stop, poll_timeout=self.poll_timeout, grace=self.grace,
+                  ready=ready)
+        )
+        self._task.add_done_callback(lambda task: ready.set())  # a failed start must not hang the test
+        return ready
+
+    async def _wait_task(self) -> None:
+        try:
+            await self._task
+        except Exception:  # noqa: BLE001 - reported by __enter__ or the test
+            pass

@@ -27,13 +27,18 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
+import random
 import re
 import socket
+import struct
+import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -76,6 +81,7 @@ class Call:
     params: dict
     status: int
     response: dict
+    at: float = field(default_factory=time.monotonic, compare=False)  # when it was answered
 
     @property
     def ok(self) -> bool:
@@ -431,6 +437,114 @@ _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _PRIVATE_KEYS = ("html", "deleted")  # bookkeeping on stored messages, never sent
 
 
+# --------------------------------------------------------------------------
+# Faults and limits
+# --------------------------------------------------------------------------
+
+# Where a fault strikes: before the method runs (nothing is delivered) or
+# after (the message is delivered and recorded, but the answer is lost).
+FAULT_KINDS = {
+    "flood": "before",          # 429 with retry_after, for as long as the fault lasts
+    "telegram_500": "before",   # Telegram's own {"ok": false, "error_code": 500}
+    "proxy_502": "before",      # a proxy's HTML 502: the request never reached the Bot API
+    "reset_before": "before",   # the connection is reset before the request is handled
+    "reset_after": "after",     # handled and recorded, then the connection is reset
+    "timeout_after": "after",   # handled and recorded, then no answer until the client gives up
+}
+PROXY_502_BODY = b"<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
+
+
+@dataclass
+class Fault:
+    """One rule of fault injection; see FakeBotApi.fault()."""
+
+    kind: str
+    methods: frozenset[str] | None  # None: every method
+    until: float | None = None  # monotonic; None: no time limit
+    remaining: int | None = None  # faults left; None: no count limit
+    rate: float = 1.0
+    once_per_message: bool = False
+    retry_after: int | None = None  # flood: what each 429 asks for (default: the time left)
+    hold: float = 8.0  # timeout_after: seconds before the connection is dropped
+    seed: int = 0
+    struck: int = 0
+    _rng: random.Random = field(default_factory=random.Random, repr=False)
+    _decided: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng.seed(self.seed)
+
+    @property
+    def active(self) -> bool:
+        if self.until is not None and time.monotonic() >= self.until:
+            return False
+        return self.remaining is None or self.remaining > 0
+
+    def strikes(self, method: str, params: dict) -> bool:
+        if not self.active or (self.methods is not None and method not in self.methods):
+            return False
+        if self.once_per_message:
+            # Each message is struck at most once (on its first attempt, if at
+            # all), so its retry always gets through.
+            key = (method, params.get("chat_id"), params.get("text"), params.get("message_id"))
+            if key in self._decided:
+                return False
+            self._decided[key] = hit = self._rng.random() < self.rate
+        else:
+            hit = self._rng.random() < self.rate
+        if hit:
+            self.struck += 1
+            if self.remaining is not None:
+                self.remaining -= 1
+        return hit
+
+
+# Telegram's published limits, checked on every delivered message with a
+# little tolerance for network jitter: 30 a second overall, one a second per
+# chat, 20 a minute per group.
+MESSAGE_METHOD = re.compile(r"^(send(?!ChatAction)|edit|copy|forward)")
+
+
+class LimitChecker:
+    # Measured where the requests arrive, so network and scheduling jitter
+    # count too: a 1-second window may hold a couple over 30.
+    GLOBAL_WINDOW, GLOBAL_MAX = 1.0, 32
+    CHAT_INTERVAL = 0.9
+    GROUP_WINDOW, GROUP_MAX = 59.0, 20
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self._recent: deque[float] = deque()
+        self._last: dict[Any, float] = {}
+        self._group: dict[Any, deque[float]] = {}
+
+    def check(self, method: str, chat_id: Any) -> str | None:
+        """The limit this message would break, or None; records it as sent."""
+        if chat_id is None or not MESSAGE_METHOD.match(method):
+            return None
+        now = time.monotonic()
+        problem = None
+        while self._recent and self._recent[0] <= now - self.GLOBAL_WINDOW:
+            self._recent.popleft()
+        if len(self._recent) >= self.GLOBAL_MAX:
+            problem = f"more than {self.GLOBAL_MAX} messages within {self.GLOBAL_WINDOW} s"
+        last = self._last.get(chat_id)
+        if last is not None and now - last < self.CHAT_INTERVAL:
+            problem = f"two messages to chat {chat_id} {now - last:.3f} s apart"
+        if isinstance(chat_id, int) and chat_id < 0:
+            sent = self._group.setdefault(chat_id, deque())
+            while sent and sent[0] <= now - self.GROUP_WINDOW:
+                sent.popleft()
+            if len(sent) >= self.GROUP_MAX:
+                problem = f"more than {self.GROUP_MAX} messages to group {chat_id} within a minute"
+            sent.append(now)
+        self._recent.append(now)
+        self._last[chat_id] = now
+        if problem:
+            self.violations.append(f"{method}: {problem}")
+        return problem
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
     timeout = 30  # reap idle keep-alive connections
@@ -453,6 +567,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # every request is already in FakeBotApi.calls
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that vanished (a killed bot, a cancelled long poll) is not news.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class FakeBotApi:
@@ -498,6 +621,11 @@ class FakeBotApi:
         self._inline_queries: dict[str, bool] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._failures: dict[str, list[ApiError]] = {}
+        self._faults: list[Fault] = []
+        self.fault_log: list[tuple[str, str, dict]] = []  # (method, kind, params) of every fault injected
+        self.limits = LimitChecker()
+        self.enforce_limits = False  # True: a message over Telegram's limits gets a 429, as in Telegram
+        self._released = threading.Event()  # set on stop: held connections let go
         self._webhook: dict[str, Any] = {"url": ""}
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
@@ -533,7 +661,8 @@ class FakeBotApi:
         if self._server is not None:
             raise RuntimeError("FakeBotApi already started")
         self._stopping = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._released.clear()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
@@ -548,6 +677,7 @@ class FakeBotApi:
         with self._cond:
             self._stopping = True  # long polls return [] instead of waiting out their timeout
             self._cond.notify_all()
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         # Handler threads idling on keep-alive connections would otherwise
@@ -631,12 +761,18 @@ class FakeBotApi:
         reply_to: dict | None = None,
         message_thread_id: int | None = None,
         entities: list | None = None,
+        sender_chat: dict | None = None,
     ) -> dict:
+        """``sender_chat``: the message was sent on behalf of a chat (an
+        anonymous group admin, a channel); ``user`` is then Telegram's bot
+        account for that, e.g. {"id": 1087968824, "is_bot": True, ...}."""
         if entities is None:
             entities = detect_entities(text)
         fields: dict[str, Any] = {"text": text}
         if entities:
             fields["entities"] = entities
+        if sender_chat is not None:
+            fields["sender_chat"] = dict(sender_chat)
         return self._user_message(fields, chat, user, reply_to, message_thread_id)
 
     def send_sticker(self, *, emoji: str = "👍", chat=None, user=None, reply_to=None,
@@ -841,6 +977,63 @@ class FakeBotApi:
             queue = self._failures.setdefault(self._canonical(method), [])
             queue.extend(ApiError(status, description, parameters) for _ in range(count))
 
+    def fault(self, kind: str, method: str | tuple[str, ...] | None = "sendMessage", *,
+              seconds: float | None = None, count: int | None = None, rate: float = 1.0,
+              once_per_message: bool = False, retry_after: int | None = None,
+              hold: float = 8.0, seed: int = 0) -> Fault:
+        """Injects a fault (FAULT_KINDS) into calls of ``method`` (a name, a
+        tuple of names, or None for every method) until ``seconds`` have
+        passed and/or ``count`` calls were struck, striking each call with
+        probability ``rate``. ``once_per_message`` strikes a given message
+        (chat and text) at most once. Returns the rule; ``clear_faults`` ends it."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {sorted(FAULT_KINDS)}")
+        if seconds is None and count is None:
+            raise ValueError("a fault needs seconds= or count=, or it would never end")
+        methods = None if method is None else frozenset(
+            self._canonical(m) for m in ((method,) if isinstance(method, str) else method))
+        rule = Fault(kind, methods, until=None if seconds is None else time.monotonic() + seconds,
+                     remaining=count, rate=rate, once_per_message=once_per_message,
+                     retry_after=retry_after, hold=hold, seed=seed)
+        with self._cond:
+            self._faults.append(rule)
+        return rule
+
+    def flood(self, seconds: float, *, method: str | tuple[str, ...] | None = "sendMessage",
+              retry_after: int | None = None) -> Fault:
+        """Telegram's flood control for ``seconds``: every call gets a 429
+        asking to retry after ``retry_after`` (default: the time left)."""
+        return self.fault("flood", method, seconds=seconds, retry_after=retry_after)
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._faults.clear()
+
+    @property
+    def limit_violations(self) -> list[str]:
+        with self._cond:
+            return list(self.limits.violations)
+
+    def _strike(self, method: str, params: dict) -> Fault | None:
+        self._faults = [rule for rule in self._faults if rule.active]
+        for rule in self._faults:
+            if rule.strikes(method, params):
+                self.fault_log.append((method, rule.kind, copy.deepcopy(params)))
+                return rule
+        return None
+
+    @staticmethod
+    def _reset(handler: BaseHTTPRequestHandler) -> None:
+        """Drops the connection with a TCP reset, answering nothing."""
+        handler.close_connection = True
+        connection = handler.connection
+        try:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.rfile.close()  # the last other reference, so close() really closes
+            connection.close()
+        except OSError:
+            pass
+
     # ---- HTTP plumbing ---------------------------------------------------
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
@@ -852,6 +1045,8 @@ class FakeBotApi:
         except (OSError, ValueError):
             handler.close_connection = True  # the client vanished mid-request; nothing to answer
             return
+        fault = None
+        content_type = "application/json"
         with self._cond:
             # State change and record happen atomically, and before the reply:
             # a client holding its answer can rely on seeing the call, and
@@ -867,6 +1062,26 @@ class FakeBotApi:
                 params = decode_params(handler.headers.get("Content-Type", ""), body, url.query)
                 if self._failures.get(method):
                     raise self._failures[method].pop(0)
+                fault = self._strike(method, params)
+                if fault is not None and fault.kind == "reset_before":
+                    self._cond.notify_all()
+                    self._reset(handler)  # never reached the Bot API: no call recorded
+                    return
+                if fault is not None and fault.kind == "flood":
+                    if fault.retry_after:
+                        wait = fault.retry_after
+                    elif fault.until is not None:
+                        wait = max(1, math.ceil(fault.until - time.monotonic()))
+                    else:
+                        wait = 1
+                    raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+                if fault is not None and fault.kind == "telegram_500":
+                    raise ApiError(500, "Internal Server Error")
+                if fault is not None and fault.kind == "proxy_502":
+                    raise ApiError(502, "proxy: Bad Gateway")
+                over = self.limits.check(method, params.get("chat_id")) if method != "getUpdates" else None
+                if over and self.enforce_limits:
+                    raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
                 status, response = 200, {"ok": True, "result": self._methods[method](params)}
             except ApiError as error:
                 status, response = error.status, error.body()
@@ -874,12 +1089,24 @@ class FakeBotApi:
                 status = 500
                 response = {"ok": False, "error_code": 500,
                             "description": "FakeBotApi crashed:\n" + traceback.format_exc()}
-            payload = json.dumps(response, ensure_ascii=False).encode("utf-8")
+            try:
+                payload = json.dumps(response, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: Telegram sends it \u-escaped
+                payload = json.dumps(response).encode("utf-8")
             self.calls.append(Call(method, copy.deepcopy(params), status, json.loads(payload)))
             self._cond.notify_all()
+        if fault is not None and fault.kind == "proxy_502":
+            payload, content_type = PROXY_502_BODY, "text/html"
+        if fault is not None and fault.kind == "reset_after":
+            self._reset(handler)  # delivered, but the bot never hears so
+            return
+        if fault is not None and fault.kind == "timeout_after":
+            self._released.wait(fault.hold)  # longer than the client waits for an answer
+            self._reset(handler)
+            return
         try:
             handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Type", content_type)
             handler.send_header("Content-Length", str(len(payload)))
             handler.end_headers()
             handler.wfile.write(payload)

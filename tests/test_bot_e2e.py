@@ -7,7 +7,6 @@ production; the tests drive the server and wait for what the bot sends.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -15,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +23,7 @@ import pytest
 
 from bot.application import build_application
 from bot.logs import configure_logging
-from tests.bot_support import make_deps
+from tests.bot_support import ServingBot, make_deps
 from tests.botapi_server import DEFAULT_TOKEN, FakeBotApi
 
 QUESTION = "重庆提出的885工作机制是什么？"
@@ -33,40 +31,9 @@ CITATION = "《重庆推动超大城市现代化治理的实践探索与机制�
 REPO = Path(__file__).resolve().parents[1]
 
 
-class RunningBot:
-    """The Application polling in a background thread, like `run_polling` does."""
-
-    def __init__(self, application):
-        self.application = application
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="bot", daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        self._run(self._start())
-        return self
-
-    def __exit__(self, *exc):
-        self._run(self._stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
-
-    def _run(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
-
-    async def _start(self):
-        app = self.application
-        await app.initialize()
-        await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        await app.start()
-
-    async def _stop(self):
-        app = self.application
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+# The Application served as in production (bot.serve: journaled intake,
+# per-chat lanes, pacing and retries) in a background thread.
+RunningBot = ServingBot
 
 
 @pytest.fixture(scope="module")
@@ -376,13 +343,7 @@ def _webhook_scenario(api, qa, unused_port):
     )
     application = build_application(deps)
     options = webhook_options(deps.settings)
-
-    class WebhookBot(RunningBot):
-        async def _start(self):
-            app = self.application
-            await app.initialize()
-            await app.updater.start_webhook(**options)
-            await app.start()
+    assert options["url_path"] == "telegram/hook"
 
     update = {
         "update_id": 777001,
@@ -402,7 +363,7 @@ def _webhook_scenario(api, qa, unused_port):
             return error.code
 
     mark = api.mark()
-    with WebhookBot(application):
+    with ServingBot(application):
         registered = api.wait_for("setWebhook", after=mark)
         assert registered.params["url"] == "https://bot.example.org/telegram/hook"
         assert registered.params["secret_token"] == "s3cret-Token_1"

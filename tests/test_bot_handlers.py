@@ -59,7 +59,7 @@ def test_a_private_question_is_answered_with_the_passage_citation_and_buttons(qa
         return await bot.send(message_update(QUESTION))
 
     calls = run_offline(qa, scenario)
-    assert "sendChatAction" in [c.method for c in calls]
+    assert "sendChatAction" not in [c.method for c in calls]  # ready at once: no "typing…"
     [reply] = sent_messages(calls)
     assert reply["chat_id"] == PRIVATE["id"]
     assert reply["parse_mode"] == "HTML"
@@ -405,11 +405,12 @@ def test_chats_outside_the_allow_list_get_one_polite_refusal(qa):
 
 
 def test_a_failing_search_gets_an_apology_without_details(qa, monkeypatch):
-    async def broken(question, top_k=0):
+    async def broken(*args, **kwargs):
         raise RuntimeError("index exploded at /secret/path")
 
     async def scenario(bot):
         monkeypatch.setattr(bot.deps.qa, "ask", broken)
+        monkeypatch.setattr(bot.deps.qa, "converse", broken)  # a private chat's question, read in its context
         return await bot.send(message_update(QUESTION))
 
     [reply] = sent_messages(run_offline(qa, scenario))

@@ -139,3 +139,28 @@ def test_configure_logging_level_filters_root_loggers():
     logging.getLogger("bot").warning("loud")
     assert "quiet" not in stream.getvalue()
     assert "loud" in stream.getvalue()
+
+
+# ----------------------------------------------------------------- a token as text
+
+
+def test_the_token_is_removed_in_any_letter_case():
+    # A token pasted into a chat comes back in the not-found reply lower-cased.
+    line = formatter().format(record(f"sendMessage text=没有出现：“{TOKEN.lower()}”、“{TOKEN.upper()}”"))
+    assert TOKEN.lower() not in line.lower()
+    assert line.count(REDACTED) == 2
+
+
+def test_the_secret_half_and_its_pieces_are_removed_on_their_own():
+    token = "123456789:AAH-dqTcvCH1v_GWJxfSeofSAs0K5PALDsa"
+    f = RedactingFormatter([token], fmt="%(message)s")
+    # The analyzer splits a pasted token at ":" "-" "_" and lower-cases the pieces.
+    line = f.format(record("没有出现：“123456789”、“aah”、“dqtcvch1v”、“gwjxfseofsas0k5paldsa”"))
+    assert "dqtcvch1v" not in line and "gwjxfseofsas0k5paldsa" not in line
+    assert "123456789" in line and "aah" in line  # the bot id and short pieces are not secrets
+    assert f.format(record(f"secret {token.split(':')[1]}")) == f"secret {REDACTED}"
+
+
+def test_a_token_shape_with_an_encoded_colon_is_removed():
+    line = formatter().format(record("POST /bot987654321%3AZZZdqTcvCH1vGWJxfSeofSAs0K5PALDxyz/getMe"))
+    assert line == f"POST /bot{REDACTED}/getMe"

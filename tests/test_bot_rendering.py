@@ -414,3 +414,23 @@ def test_an_answer_dense_with_escapes_keeps_its_citation(qa, expanded):
     assert result.answered
     text = plain(render_answer(result, ZH, expanded=expanded))
     assert f"{ZH.source_label}{result.hits[0].citation}" in text
+
+
+# ----------------------------------------------------------------- follow-ups
+
+
+def test_a_follow_ups_interpretation_is_one_escaped_line_above_every_page(answer):
+    query = "谁提出的 <b>八张报表</b> & 885"
+    for page in range(page_count(answer)):
+        html_text = render_answer(answer, ZH, page=page, interpreted_as=query)
+        text = plain(html_text)
+        assert text.splitlines()[0] == ZH.interpreted_as.format(query=query)
+        assert "<b>八张报表</b>" not in html_text and "&lt;b&gt;八张报表&lt;/b&gt; &amp; 885" in html_text
+    assert plain(render_answer(answer, EN, interpreted_as="x y")).startswith("(Read as “x y”)")
+    assert "理解" not in plain(render_answer(answer, ZH))
+
+
+def test_a_very_long_interpretation_still_fits(answer):
+    html_text = render_answer(answer, ZH, expanded=True, interpreted_as="八张报表 " * 400)
+    assert len(html_text) <= MESSAGE_LIMIT
+    assert len(plain(html_text).splitlines()[0]) < 260

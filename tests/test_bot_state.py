@@ -147,3 +147,43 @@ def test_concurrent_writers_get_distinct_ids(tmp_path):
         assert s.counts() == (threads * per_thread, up, threads * per_thread - up)
     finally:
         s.close()
+
+
+# ----------------------------------------------------------------- follow-ups
+
+
+def test_a_follow_ups_interpretation_round_trips_and_is_what_is_searched(store):
+    plain_id = store.record_answer(1, 1, "数字鸿沟怎么解决", ["hou-jinliang#p3"])
+    follow_id = store.record_answer(1, 1, "农村呢？", ["hou-jinliang#p3"], interpreted_as="农村 数字鸿沟 解决")
+    assert store.question(plain_id).interpreted_as is None
+    assert store.question(plain_id).query == "数字鸿沟怎么解决"
+    asked = store.question(follow_id)
+    assert asked.question == "农村呢？" and asked.query == "农村 数字鸿沟 解决"
+
+
+def test_the_bots_messages_map_to_their_answers_per_chat(store):
+    answer_id = store.record_answer(-1009, 1001, "问题", CHUNKS)
+    store.record_message(-1009, 5000, answer_id)
+    assert store.answer_of_message(-1009, 5000).answer_id == answer_id
+    assert store.answer_of_message(-2000, 5000) is None  # the same message id in another chat
+    assert store.answer_of_message(-1009, 5001) is None
+
+
+def test_a_state_file_from_before_follow_ups_gains_the_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE answers (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL, user_id INTEGER,"
+        " question TEXT NOT NULL, chunk_ids TEXT NOT NULL, created_at REAL NOT NULL);"
+        "INSERT INTO answers (chat_id, user_id, question, chunk_ids, created_at) VALUES (1, 1, '旧问题', '[\"a#p1\"]', 0);"
+    )
+    db.commit()
+    db.close()
+    s = StateStore(path)
+    try:
+        assert s.question(1) == AskedQuestion(1, 1, "旧问题", ["a#p1"])
+        new_id = s.record_answer(1, 1, "新问题", [], interpreted_as="新问题 旧")
+        assert s.question(new_id).interpreted_as == "新问题 旧"
+    finally:
+        s.close()
+    StateStore(path).close()  # opening it again changes nothing
