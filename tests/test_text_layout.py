@@ -378,3 +378,16 @@ def test_generated_pages_lose_no_text_and_keep_whole_paragraphs(page):
         assert whole(paragraph, chunks), paragraph
     for heading in headings:
         assert squeeze(heading) in squeeze("".join(texts(chunks)) + "".join(used)), heading
+
+
+def test_a_wrapped_line_starting_with_a_decimal_is_not_a_numbered_item():
+    # Found by the property test: "1.7公斤" and "80.1%" at a line start
+    # were taken for section numbers ("1.1 背景") and cut the paragraph.
+    lines = ["　　郑有杰的父亲为日本华侨，从小就学习日文，日语流利，还为日本小",
+             "说《横山家之味》翻译。紫冠雉是大型的鸟类，一般长86厘米及重",
+             "1.7公斤。自从1973年以来，魏斯可一直由蓝筹印花公司持有",
+             "80.1%股权，而蓝筹印花公司则是波克夏·哈萨威公司的全资子",
+             "公司。"]
+    paragraph = "".join(line.strip("　") for line in lines)
+    chunks = chunk_document(txt(OPENING + "\n\n" + "\n".join(lines) + "\n"))
+    assert whole(paragraph, chunks)

@@ -20,7 +20,7 @@ _NUMBERINGS = [
     re.compile(r"[一二三四五六七八九十百]+、"),
     re.compile(r"[（(][一二三四五六七八九十百]+[）)]"),
     re.compile(r"第[一二三四五六七八九十百千\d]+[章节部分篇编讲卷回]"),
-    re.compile(r"\d{1,2}(?:\.\d{1,2})+(?!\d)"),
+    re.compile(r"\d{1,2}(?:\.\d{1,2})+(?=\s)"),  # "1.1 背景", not "1.7公斤" or "80.1%"
     re.compile(r"\d{1,2}[.．、](?!\d)"),
     re.compile(r"[（(]\d{1,2}[）)]"),
     re.compile(r"[①-⑳]"),
