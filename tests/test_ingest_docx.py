@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 from docx.oxml import parse_xml
+from fuzzing import mutate, mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -340,25 +341,6 @@ def test_damaged_side_part_keeps_the_text(tmp_path, member):
     assert any(member in p.message for p in problems)
 
 
-mutations = st.lists(
-    st.tuples(st.sampled_from(["flip", "delete", "truncate"]), st.floats(0, 1), st.integers(1, 64)),
-    min_size=1, max_size=4,
-)
-
-
-def mutate(data: bytes, edits) -> bytes:
-    out = bytearray(data)
-    for kind, where, amount in edits:
-        if not out:
-            break
-        at = int(where * (len(out) - 1))
-        if kind == "flip":
-            out[at] ^= amount
-        elif kind == "delete":
-            del out[at:at + amount]
-        else:
-            del out[at:]
-    return bytes(out)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

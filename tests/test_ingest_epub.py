@@ -9,6 +9,7 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
+from fuzzing import mutate, mutations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -234,25 +235,6 @@ def test_damaged_chapter_costs_only_that_chapter(tmp_path):
     assert len(problems) == 1 and "a_second.xhtml" in problems[0].message
 
 
-mutations = st.lists(
-    st.tuples(st.sampled_from(["flip", "delete", "truncate"]), st.floats(0, 1), st.integers(1, 64)),
-    min_size=1, max_size=4,
-)
-
-
-def mutate(data: bytes, edits) -> bytes:
-    out = bytearray(data)
-    for kind, where, amount in edits:
-        if not out:
-            break
-        at = int(where * (len(out) - 1))
-        if kind == "flip":
-            out[at] ^= amount
-        elif kind == "delete":
-            del out[at:at + amount]
-        else:
-            del out[at:]
-    return bytes(out)
 
 
 def rezip(member: str, edit) -> bytes:

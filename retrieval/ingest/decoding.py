@@ -32,7 +32,7 @@ class DecodedText:
         return f"byte{'s' if len(self.replaced) > 1 or self.replaced[0][1] - self.replaced[0][0] > 1 else ''} {', '.join(ranges)}{more}"
 
 
-_BOMS = (
+BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -47,7 +47,7 @@ _MAX_CONTROL_SHARE = 0.01
 
 def decode_bytes(data: bytes) -> DecodedText:
     """Decode ``data`` or raise :class:`DecodeError` saying why not."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             return _checked(_strict(data, encoding), encoding)
 
@@ -173,7 +173,7 @@ def _checked(text: str | None, encoding: str) -> DecodedText:
         raise DecodeError(
             "cannot decode: not valid UTF-8, UTF-16 or GB18030/GBK text"
         )
-    controls = len(_BINARY_CONTROLS.findall(text))
+    controls = len(BINARY_CONTROLS.findall(text))
     if controls > max(2, len(text) * _MAX_CONTROL_SHARE):
         raise DecodeError(
             f"looks like a binary file, not text ({controls} control characters)"
@@ -183,7 +183,7 @@ def _checked(text: str | None, encoding: str) -> DecodedText:
 
 # What _is_binary_control accepts, as one regex: per-character Python was
 # the slowest step of reading a large corpus.
-_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _is_binary_control(ch: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from retrieval.ingest.decoding import DecodeError, decode_bytes
+from retrieval.ingest.decoding import BINARY_CONTROLS, BOMS, DecodeError, decode_bytes
 
 # The declaration sits in <head>; past the first few KB it is a script's text
 # or a quoted example, not the page's.
@@ -29,14 +29,6 @@ _BIG5 = frozenset({"big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5", "cp950
 # seldom latin-1, so these (as codec names) only decide when detection cannot.
 _WESTERN = frozenset({"iso8859-1", "ascii", "cp1252"})
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def declared_encoding(data: bytes) -> str | None:
@@ -62,7 +54,7 @@ def declared_encoding(data: bytes) -> str | None:
 def decode_page(data: bytes) -> tuple[str, str, bool]:
     """(text, encoding, lossy): ``lossy`` when bytes had to be replaced.
     Raises :class:`DecodeError` for bytes that are not a text page at all."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             return _with_replacement(data, encoding)
     declared = declared_encoding(data)
@@ -100,7 +92,7 @@ def _with_replacement(data: bytes, encoding: str) -> tuple[str, str, bool]:
 
 def _checked(text: str) -> str:
     """Refuses binary files that happen to decode (GB18030 takes almost anything)."""
-    controls = len(_BINARY_CONTROLS.findall(text))
+    controls = len(BINARY_CONTROLS.findall(text))
     if controls > max(2, len(text) // 100):
         raise DecodeError(f"looks like a binary file, not a web page ({controls} control characters)")
     if text.startswith("\ufeff"):
