@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from dataclasses import asdict
@@ -16,6 +18,8 @@ from retrieval.ingest.documents import list_corpus_files, read_corpus_files
 from retrieval.index.building import current_index, open_engine
 from retrieval.present.render import answer_to_json, answer_to_text
 from retrieval.answer.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
+from retrieval.answer.second_stage import Weights
+from retrieval.index.bm25 import B, K1
 from retrieval.index.store import IndexLoadError
 from retrieval.present.terminal import progress_printer, utf8_stdio
 
@@ -92,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
                           help=f"hits the second stage reorders (default {RERANK_DEPTH})")
     evaluate.add_argument("--coverage-weight", type=float, metavar="W",
                           help=f"weight of coverage against BM25 share in the second stage (default {COVERAGE_WEIGHT})")
+    evaluate.add_argument("--k1", type=float, metavar="K", help=f"BM25's k1, for a study (default {K1})")
+    evaluate.add_argument("--b", type=float, metavar="B", help=f"BM25's b, for a study (default {B})")
+    evaluate.add_argument("--second-stage", type=_second_stage_weights, default={}, metavar="NAME=W,...",
+                          help="change second-stage feature weights for a study (0 switches one off): "
+                               + ", ".join(f"{k} (default {v})" for k, v in asdict(Weights()).items()))
+    evaluate.add_argument("--expansion", metavar="SOURCE",
+                          help="synonym expansion for the second stage: cilin, a synonym-set file, or none "
+                               "(default: $RETRIEVAL_EXPANSION, else none)")
     evaluate.add_argument("--analyzer", type=_analyzer_options, default={}, metavar="NAME=BOOL,...",
                           help="override analyzer choices for a study: "
                                + ", ".join(f"{k} (default {str(v).lower()})" for k, v in ANALYZER_DEFAULTS.items()))
@@ -133,6 +145,20 @@ def _analyzer_options(value: str) -> dict[str, bool]:
             raise argparse.ArgumentTypeError(f"{name}: {flag!r} is not true or false")
         options[name] = flag in ("true", "1", "yes", "on")
     return options
+
+
+def _second_stage_weights(value: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, number = item.partition("=")
+        name = name.strip()
+        if name not in Weights.names():
+            raise argparse.ArgumentTypeError(f"unknown second-stage feature {name!r}; choose from {', '.join(Weights.names())}")
+        try:
+            weights[name] = float(number)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: {number.strip()!r} is not a number") from None
+    return weights
 
 
 def _positive_int(value: str) -> int:
@@ -190,19 +216,32 @@ def cmd_ask(args) -> int:
     if args.question is None and sys.stdin.isatty():
         print("Reading questions from standard input, one per line (Ctrl-D to end).", file=sys.stderr)
     questions = [args.question] if args.question is not None else _stdin_lines()
+    # A program reading the answers through a pipe gets each as it is made;
+    # a file is written in blocks. The question itself is analysed once,
+    # in ask(); nothing here tokenizes or normalises again.
+    flush = not _is_regular_file(sys.stdout)
+    color = sys.stdout.isatty()
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     first = True
     for question in questions:
         answer = engine.ask(question, top_k=args.top_k)
         if args.json:
-            print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
+            print(encode(answer_to_json(answer)), flush=flush)
         else:
             if not first:
                 print()
             if args.question is None:
                 print(f"问：{question}")
-            print(answer_to_text(answer, color=sys.stdout.isatty()), flush=True)
+            print(answer_to_text(answer, color=color), flush=flush)
         first = False
     return 0
+
+
+def _is_regular_file(stream) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # a StringIO, a closed stream
+        return False
 
 
 def _stdin_lines():
@@ -264,15 +303,24 @@ def cmd_eval(args) -> int:
     progress = progress_printer(always=not args.json)
     report = (lambda done, total: progress("questions", done, total)) if progress else None
     second_stage = {"rerank_depth": args.rerank_depth, "coverage_weight": args.coverage_weight}
-    metrics = evaluate(dataset, top_k=args.top_k, progress=report, rerank=args.rerank, **second_stage, **args.analyzer)
+    bm25 = {k: v for k, v in (("k1", args.k1), ("b", args.b)) if v is not None}
+    try:
+        metrics = evaluate(dataset, top_k=args.top_k, progress=report, rerank=args.rerank, bm25=bm25,
+                           second_stage=args.second_stage, expansion=args.expansion, **second_stage, **args.analyzer)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     options = {**ANALYZER_DEFAULTS, **args.analyzer, "rerank": args.rerank,
                "rerank_depth": args.rerank_depth or RERANK_DEPTH,
-               "coverage_weight": COVERAGE_WEIGHT if args.coverage_weight is None else args.coverage_weight}
+               "coverage_weight": COVERAGE_WEIGHT if args.coverage_weight is None else args.coverage_weight,
+               "k1": args.k1 if args.k1 is not None else K1, "b": args.b if args.b is not None else B,
+               "second_stage": {**asdict(Weights()), **args.second_stage}, "expansion": args.expansion or "none"}
     if args.json:
         print(metrics_json(metrics, options))
     else:
         changes = {**args.analyzer, **({} if args.rerank else {"rerank": False}),
-                   **{k: v for k, v in second_stage.items() if v is not None}}
+                   **{k: v for k, v in second_stage.items() if v is not None}, **bm25, **args.second_stage,
+                   **({"expansion": args.expansion} if args.expansion else {})}
         changed = ", ".join(f"{k}={str(v).lower()}" for k, v in changes.items()) or "defaults"
         print(metrics.table())
         print(f"{'analyzer':<26}  {changed}")

@@ -21,7 +21,9 @@ from rank_bm25 import BM25Okapi
 
 import retrieval
 from retrieval.index.bm25 import BM25Model, build_model
+from retrieval.answer import relevance, second_stage
 from retrieval.answer.search import COVERAGE_WEIGHT, RERANK_DEPTH, SearchEngine
+from retrieval.index.analyzer import is_word_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -143,7 +145,7 @@ def test_engine_scores_equal_bm25okapi(bundled, question):
             f"{question!r}: {hit.chunk.chunk_id} scored {hit.score!r}, BM25Okapi {expected[index]!r}"
         )
 
-    assert_two_stage_order([(hit.score, hit.coverage) for hit in answer.hits])
+    assert_two_stage_order(engine, question, [(hit.score, hit.coverage, hit.chunk.text, hit.chunk.title) for hit in answer.hits])
     assert [hit.rank for hit in answer.hits] == list(range(1, len(answer.hits) + 1))
 
     # Without the second stage the hits are in BM25Okapi's own order.
@@ -199,19 +201,25 @@ def test_cli_ask_json_scores_equal_bm25okapi(cli_chunks, question):
         assert abs(hit["score"] - expected[index]) <= TOLERANCE, (
             f"{question!r}: {hit['chunk_id']} scored {hit['score']!r}, BM25Okapi {expected[index]!r}"
         )
-    assert_two_stage_order([(hit["score"], hit["coverage"]) for hit in answer["hits"]])
+    engine, _ = retrieval.open_engine()
+    assert_two_stage_order(engine, question, [(h["score"], h["coverage"], h["text"], h["title"]) for h in answer["hits"]])
 
 
-def assert_two_stage_order(hits: list[tuple[float, float]]) -> None:
+def assert_two_stage_order(engine, question: str, hits: list[tuple[float, float, str, str]]) -> None:
     """BM25Okapi order, except that the first RERANK_DEPTH are reordered by
-    score / best score + COVERAGE_WEIGHT × coverage (the documented second stage)."""
-    scores = [score for score, _ in hits]
-    head = sorted(hits[:RERANK_DEPTH], key=lambda h: -h[0])
+    score / best score + COVERAGE_WEIGHT × coverage + the positional features
+    (the documented second stage, retrieval.answer.second_stage)."""
+    scores = [hit[0] for hit in hits]
     assert scores[RERANK_DEPTH:] == sorted(scores[RERANK_DEPTH:], reverse=True)
     assert min(scores[:RERANK_DEPTH]) >= max(scores[RERANK_DEPTH:], default=0.0)
-    best = head[0][0]
-    keys = [score / best + COVERAGE_WEIGHT * coverage for score, coverage in hits[:RERANK_DEPTH]]
-    assert keys == sorted(keys, reverse=True), f"first stage {head}, keys {keys}"
+    head = sorted(hits[:RERANK_DEPTH], key=lambda h: -h[0])  # BM25 order, as the second stage sees it
+    terms = [t for t in engine.analyzer.tokenize(question) if not is_word_pair(t)]
+    weights = relevance.term_weights(terms, engine.model.vocabulary, engine.model.positive_idf(), engine.model.n_docs)
+    features = second_stage.QuestionFeatures(question, weights, engine.analyzer.normalize)
+    stage = second_stage.Weights(coverage=COVERAGE_WEIGHT)
+    value = dict(zip((h[2] for h in head), second_stage.keys(head, features, stage)))
+    keys = [value[hit[2]] for hit in hits[:RERANK_DEPTH]]
+    assert keys == sorted(keys, reverse=True), f"first stage {[h[:2] for h in head]}, keys {keys}"
 
 
 # ------------------------------------------------------- degenerate corpora

@@ -548,3 +548,73 @@ def test_python_telegram_bot_round_trip(server):
     assert server.sent[0]["text"] == "三年（第三条）"
     first_send = server.wait_for("sendMessage", timeout=0)
     assert first_send.params["reply_parameters"] == {"message_id": question["message"]["message_id"]}
+
+
+# ----------------------------------------------------------------- fault injection and limits
+
+
+def _raw_post(server, method, params, timeout=5.0):
+    """(status, content type, body bytes), or the exception a client would see."""
+    url = f"{server.base_url}{server.token}/{method}"
+    data = urllib.parse.urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type"), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type"), error.read()
+
+
+def test_a_flood_answers_429_with_retry_after_until_it_ends(server):
+    server.flood(1.0, retry_after=3)
+    status, description = error(server, "sendMessage", {"chat_id": server.default_user["id"], "text": "x"})
+    assert status == 429 and "retry after 3" in description
+    assert call(server, "getMe")[0] == 200  # only sendMessage is flooded
+    time.sleep(1.05)
+    assert send(server, "after the flood")[0] == 200
+
+
+def test_a_proxy_502_is_html_not_telegram_json(server):
+    server.fault("proxy_502", count=1)
+    status, ctype, body = _raw_post(server, "sendMessage", {"chat_id": server.default_user["id"], "text": "x"})
+    assert status == 502 and ctype == "text/html" and body.startswith(b"<html>")
+    assert not server.sent
+
+
+def test_a_reset_before_delivery_delivers_nothing_and_a_reset_after_delivers(server):
+    params = {"chat_id": server.default_user["id"], "text": "hello"}
+    server.fault("reset_before", count=1)
+    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+        _raw_post(server, "sendMessage", params)
+    assert not server.sent and not [c for c in server.calls if c.method == "sendMessage"]
+    server.fault("reset_after", count=1)
+    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+        _raw_post(server, "sendMessage", params)
+    assert [m["text"] for m in server.sent] == ["hello"]  # delivered, though the client never heard
+    assert [kind for _, kind, _ in server.fault_log] == ["reset_before", "reset_after"]
+
+
+def test_a_timeout_after_delivery_holds_the_answer_past_the_client_timeout(server):
+    server.fault("timeout_after", count=1, hold=2.0)
+    with pytest.raises((TimeoutError, urllib.error.URLError, OSError)):
+        _raw_post(server, "sendMessage", {"chat_id": server.default_user["id"], "text": "slow"}, timeout=0.5)
+    assert [m["text"] for m in server.sent] == ["slow"]
+
+
+def test_once_per_message_strikes_each_message_at_most_once(server):
+    server.fault("telegram_500", seconds=60, once_per_message=True)
+    params = {"chat_id": server.default_user["id"], "text": "same"}
+    assert error(server, "sendMessage", params)[0] == 500
+    assert ok(server, "sendMessage", params)["text"] == "same"  # its retry gets through
+    assert error(server, "sendMessage", dict(params, text="other"))[0] == 500
+
+
+def test_messages_over_telegrams_limits_are_recorded_and_can_be_refused(server):
+    chat = server.default_user["id"]
+    assert send(server, "one")[0] == 200
+    assert send(server, "two")[0] == 200  # at once: over one a second in a chat
+    assert server.limit_violations and "apart" in server.limit_violations[0]
+    server.enforce_limits = True
+    status, body = send(server, "three")
+    assert status == 429 and body["parameters"]["retry_after"] == 1
+    assert [m["text"] for m in server.sent if m["chat"]["id"] == chat] == ["one", "two"]

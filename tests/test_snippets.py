@@ -18,13 +18,14 @@ def test_the_sentence_with_the_question_words_is_chosen_with_the_next():
 
 
 def test_title_words_say_which_paragraph_not_which_sentence():
-    text = "帕尼亚尼是意大利演员。她的父亲是作家。她在大学研究舞蹈。"
+    # (The best sentence does not start with 她: one that does brings the sentence before it.)
+    text = "帕尼亚尼是意大利演员。她的父亲是作家。大学时研究舞蹈。"
     name = frozenset(ANALYZER.tokenize("帕尼亚尼"))  # the document's title
     terms = {**weights(*name), "大学": 2.0}
     assert len(name) >= 3  # a name of several tokens outweighs one word unless discounted
     assert best_snippet(ANALYZER, text, terms).text.startswith("帕尼亚尼")
     discounted = best_snippet(ANALYZER, text, terms, topic_terms=name).text
-    assert discounted.endswith("她在大学研究舞蹈。")  # the best sentence is there …
+    assert discounted.endswith("大学时研究舞蹈。")  # the best sentence is there …
     assert "她的父亲是作家" not in discounted  # … and not as the one after the title sentence
 
 
@@ -58,3 +59,25 @@ def test_highlights_are_the_question_words_in_the_snippet():
     snippet = best_snippet(ANALYZER, TEXT, weights("大学", "舞蹈"))
     marked = snippet.marked()
     assert "【大学】" in marked and "【舞蹈】" in marked
+
+
+def test_a_question_word_the_paragraph_lacks_is_found_by_its_characters():
+    # 谥号 is not written; 追谥 is, in the sentence that answers.
+    text = "魏裔介，字石生，号贞庵。直隶柏乡县人，清初政治家。后入祀贤良祠，追谥文毅。高祖魏谦光曾任知县。"
+    snippet = best_snippet(ANALYZER, text, {"魏裔介": 0.3, "谥号": 2.0}, topic_terms=frozenset({"魏裔介"}))
+    assert "追谥文毅" in snippet.text
+    assert "【" not in snippet.marked().replace("【魏裔介】", "")  # characters count, but are not marked
+
+
+def test_a_sentence_leaning_on_the_one_before_brings_it():
+    text = "张三于1990年加入球队。随后十年间他屡获殊荣。但他在2001年因伤退役，转任教练，带领青年队夺得冠军。球队后来迁往上海。"
+    snippet = best_snippet(ANALYZER, text, weights("退役", "教练"))
+    assert snippet.text.startswith("随后十年间他屡获殊荣。但他在2001年因伤退役")
+
+
+def test_a_short_best_sentence_brings_the_next_even_when_long():
+    long_next = "该书共三十六回，" + "讲述雍正年间广东的一件大命案，" * 15 + "结构精巧。"
+    text = "九命奇冤是吴沃尧所著。" + long_next + "后世评价甚高。"
+    snippet = best_snippet(ANALYZER, text, weights("吴沃尧"))
+    assert len("九命奇冤是吴沃尧所著。" + long_next) > 240  # over the ordinary budget for the next sentence
+    assert snippet.text.startswith("九命奇冤是吴沃尧所著。该书共三十六回")

@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
-from retrieval.answer import relevance
+from retrieval.answer import expansion, near_miss, relevance, second_stage
 from retrieval.index.analyzer import Analyzer, is_word_pair, normalize
 from retrieval.index.bm25 import BM25Model, build_model
 from retrieval.chunking.chunks import Chunk
@@ -19,17 +19,19 @@ DEFAULT_TOP_K = 5
 MAX_QUESTION_CHARS = 500
 # Second stage: the first RERANK_DEPTH hits are reordered by their BM25 score
 # (as a share of the best) plus COVERAGE_WEIGHT × the share of the question
-# they cover, citation included. BM25 alone rewards repeating one question
-# word; coverage rewards holding all of them. Chosen on CMRC 2018 dev and
-# DRCD dev (docs/retrieval-quality.md); the reported score stays Okapi's.
-RERANK_DEPTH = 5
+# they cover, citation included, plus where the question's words stand in
+# them (retrieval.answer.second_stage). BM25 alone rewards repeating one
+# question word; coverage rewards holding all of them, the positional
+# features holding them together. Chosen on CMRC 2018 dev and DRCD dev
+# (docs/retrieval-quality.md); the reported score stays Okapi's.
+RERANK_DEPTH = 10
 BYLINE_LOOKUP_MAX_CHUNKS = 200_000
 _BYLINE = re.compile(r"^[（(]?\s*作者(?:系|为|是|单位|简介|：|:)")
 # What a question asks of an author whose name is all it shares with the text.
 _ABOUT_PERSON = re.compile(r"职务|职位|职称|头衔|身份|单位|任职|工作|是谁|简介|介绍|背景|机构|部门|who\b", re.I)
 _ABOUT_WRITING = re.compile(r"文章|写了|写的|写过|讲了|讲的|讲什么|观点|主要内容|说了什么|谈了|论述|wrote|article", re.I)
 _WORDS = re.compile(r"\w")
-COVERAGE_WEIGHT = 0.5
+COVERAGE_WEIGHT = second_stage.Weights().coverage
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Hit:
     coverage: float  # share of the question's weight found in this chunk or its citation
     _make_snippet: Callable[[], Snippet] = field(repr=False, compare=False)
     _make_passage: Callable[[], Snippet] | None = field(default=None, repr=False, compare=False)
+    # The query terms (word pairs too) this chunk or its citation holds: the evidence (relevance.judge).
+    found: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @cached_property
     def snippet(self) -> Snippet:
@@ -64,13 +68,17 @@ class Answer:
     answered: bool
     hits: list[Hit] = field(default_factory=list)
     # "answered"; "empty" (nothing to search for); or why it was declined:
-    # "no_match", "low_coverage", "no_number"
+    # "no_match", "low_coverage", "weak_match", "no_number", "weak_evidence",
+    # "unknown_place", "author_only" (see retrieval.answer.relevance.assess_answer)
     status: str = "answered"
     tokens: list[str] = field(default_factory=list)  # what BM25 scored
     words: list[str] = field(default_factory=list)  # the question's words as written
     truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS
     unknown: list[str] = field(default_factory=list)  # question words no document uses
     suggestions: list[str] = field(default_factory=list)  # terms to try instead
+    near_misses: list[str] = field(default_factory=list)  # corpus terms one edit away from the question's
+    claim: object | None = None  # "author_only": what the documents do say (claims.AuthorClaim)
+    matched_word: str = ""  # "weak_match": the one general word the best chunk shares with the question
 
 
 def _top_matching(ranking: np.ndarray, rows, depth: int) -> np.ndarray:
@@ -122,6 +130,7 @@ class SearchEngine:
         rerank: bool = True,
         rerank_depth: int = RERANK_DEPTH,
         coverage_weight: float = COVERAGE_WEIGHT,
+        second_stage_weights: second_stage.Weights | None = None,
     ):
         if len(chunks) != model.n_docs:
             raise ValueError(f"{len(chunks)} chunks but the model has {model.n_docs}")
@@ -130,9 +139,14 @@ class SearchEngine:
         self.model = model
         self._positive_idf = model.positive_idf()
         self._citation_terms = lru_cache(maxsize=4096)(self._tokenize_citation)
+        # Each citation field is tokenized once: a title serves its (title,
+        # author, section) triples and the snippet's topic terms alike.
+        self._field_terms = lru_cache(maxsize=65536)(self._tokenize_field)
         self.rerank = rerank
         self.rerank_depth = rerank_depth
         self.coverage_weight = coverage_weight
+        self.second_stage_weights = second_stage_weights or second_stage.Weights()
+        self.expansion = expansion.load_expansion()  # synonyms for the second stage; off unless configured
 
     @classmethod
     def build(cls, chunks: list[Chunk], analyzer: Analyzer) -> "SearchEngine":
@@ -149,27 +163,26 @@ class SearchEngine:
         # BM25 scores every token. Coverage goes by words and their sub-words
         # (基层干部 is half-covered by a corpus that has 基层 and 干部: users
         # paraphrase that way), hints go by the words as written.
-        unknown = [t for t in dict.fromkeys(words) if t not in self.model.vocabulary]
         coverage_terms = [t for t in tokens if not is_word_pair(t)]
-        hits = self._rank(question, tokens, coverage_terms, max(1, top_k)) or self._byline_hits(question, coverage_terms, top_k)
+        hits = self._rank(question, tokens, coverage_terms, max(1, top_k))
+        from_metadata = not hits
+        if from_metadata:
+            hits = self._byline_hits(question, coverage_terms, top_k)
         if not hits:
-            return Answer(
-                question, False, status="no_match", tokens=tokens, words=words,
-                truncated=truncated, unknown=unknown, suggestions=self.suggestions(),
-            )
-        best = hits[0]
-        decision = relevance.decide(
-            question,
-            best.coverage,
-            best.snippet.text,
-            best.snippet.highlights,
-            relevance.unknown_places(words, self.model.vocabulary),
+            return self._declined(Answer(question, False, status="no_match", tokens=tokens, words=words, truncated=truncated))
+        verdict = relevance.assess_answer(self, question, tokens, words, hits, from_metadata=from_metadata)
+        answer = Answer(
+            question, verdict.answered, verdict.hits, status=verdict.status, tokens=tokens, words=words,
+            truncated=truncated, claim=verdict.claim, matched_word=verdict.matched_word,
         )
-        return Answer(
-            question, decision.answered, hits,
-            status=decision.reason, tokens=tokens, words=words, truncated=truncated, unknown=unknown,
-            suggestions=[] if decision.answered else self.suggestions(),
-        )
+        return answer if answer.answered else self._declined(answer)
+
+    def _declined(self, answer: Answer) -> Answer:
+        """A not-found reply's hints: the question's words the corpus truly
+        never uses, near misses it does use, terms to try. Only declined
+        questions pay for them."""
+        unknown, near_misses = near_miss.explain(self, answer.question, answer.words)
+        return replace(answer, unknown=unknown, near_misses=near_misses, suggestions=self.suggestions())
 
     def _rank(self, question: str, tokens: list[str], coverage_terms: list[str], top_k: int) -> list[Hit]:
         terms, ids, counts = self.model.query_terms(tokens)
@@ -199,6 +212,7 @@ class SearchEngine:
                 score=float(okapi[index]),
                 chunk=chunk,
                 coverage=relevance.coverage(weights, found),
+                found=frozenset(found),
                 _make_snippet=partial(
                     best_snippet, self.analyzer, chunk.text, snippet_weights,
                     self._citation_terms(chunk.title, "", ""), wants_number,
@@ -206,14 +220,18 @@ class SearchEngine:
                 _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights),
             ))
         if self.rerank:
-            hits = self._reranked(hits, ranking[top])
+            hits = self._reranked(hits, ranking[top], question, weights)
         return hits[:top_k]
 
-    def _reranked(self, hits: list[Hit], ranking_scores: np.ndarray) -> list[Hit]:
-        best = float(ranking_scores[0]) or 1.0
-        head = sorted(
-            range(min(self.rerank_depth, len(hits))),
-            key=lambda i: (-(float(ranking_scores[i]) / best + self.coverage_weight * hits[i].coverage), i),
+    def _reranked(self, hits: list[Hit], ranking_scores: np.ndarray, question: str = "", weights=None) -> list[Hit]:
+        depth = min(self.rerank_depth, len(hits))
+        head = second_stage.order(
+            [(ranking_scores[i], hits[i].coverage, hits[i].chunk.text, hits[i].chunk.title) for i in range(depth)],
+            second_stage.QuestionFeatures(
+                question, weights or {}, self.analyzer.normalize,
+                self.expansion.for_question(weights or {}, self.model.vocabulary) if self.expansion else None,
+            ),
+            replace(self.second_stage_weights, coverage=self.coverage_weight),
         )
         order = head + list(range(len(head), len(hits)))
         return [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
@@ -289,4 +307,9 @@ class SearchEngine:
         }
 
     def _tokenize_citation(self, title: str, author: str, section: str) -> frozenset[str]:
-        return frozenset(self.analyzer.tokenize(f"{title}\n{author}\n{section}"))
+        # The same tokens as tokenizing f"{title}\n{author}\n{section}": a line
+        # break ends jieba's blocks and word pairs alike.
+        return self._field_terms(title) | self._field_terms(author) | self._field_terms(section)
+
+    def _tokenize_field(self, text: str) -> frozenset[str]:
+        return frozenset(self.analyzer.tokenize(text)) if text else frozenset()

@@ -6,19 +6,32 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from retrieval.index.analyzer import PAIR_SEPARATOR, Analyzer, is_word_pair
+from retrieval.index.analyzer import PAIR_SEPARATOR, Analyzer, is_word_pair, stopwords
 from retrieval.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_SNIPPET_CHARS = 240
-TOPIC_SHARE = 0.2
+# Words of the document's title say which paragraph, not which sentence.
+TOPIC_SHARE = 0.1
 # A second, separate sentence joins the snippet when it matches at least this
-# share of the best one: on CMRC 2018 dev it lifts "the snippet holds the
-# answer" from 0.88 to 0.92 (DRCD dev 0.92 → 0.93) for 13 more characters
-# on average (docs/retrieval-quality.md).
-SECOND_SHARE = 0.5
+# share of the best one (docs/retrieval-quality.md has the study: 0.5 → 0.2
+# lifts "the snippet holds the answer" by 1–2 points for ~15 characters).
+SECOND_SHARE = 0.2
 MAX_SNIPPET_WITH_SECOND = 360
+# A best sentence shorter than this brings the next one too, whatever its length.
+SHORT_SNIPPET_CHARS = 60
+# A question word the paragraph does not have is looked for by its characters,
+# at this share of its weight: 谥号 asked, 追谥文毅 written; 导演 and 执导.
+CHARACTER_SHARE = 0.5
+# A sentence that starts like this leans on the one before it (its subject,
+# or what it answers), which then joins the snippet. Simplified forms: the
+# test is on the normal form.
+LEANS_BACK = (
+    "它", "其", "他", "她", "牠", "此", "这", "但", "而", "并", "因此", "所以", "同时",
+    "此外", "另外", "然而", "不过", "于是", "且", "又", "也", "后", "之后", "随后", "当时", "因为", "由于",
+)
 GAP = "……"  # between sentences that are not next to each other in the paragraph
 
 
@@ -115,20 +128,29 @@ def best_snippet(
     short, because answers often follow the sentence that names the subject
     (on CMRC 2018 trial that lifts "the snippet holds the answer" from 70% to
     79%). A third sentence is added before them only if it has query terms
-    the others lack. The second-best sentence, when it matches at least half
-    as well, is added too, after a "……" if it is not next to the others:
-    questions are often answered by the sentence that matches second best.
+    the others lack. The second-best sentence, when it matches at least a
+    fifth as well (``SECOND_SHARE``), is added too, after a "……" if it is
+    not next to the others: questions are often answered by the sentence
+    that matches second best.
 
     Words of the document's title (``topic_terms``) say which paragraph, not
-    which sentence, and count a fifth. For a how-many or when question
+    which sentence, and count a tenth. For a how-many or when question
     (``wants_number``), a sentence holding such a number wins among those
     that match at least half as well as the best.
+
+    A question word the paragraph lacks is looked for by its characters
+    (``CHARACTER_SHARE``); such matches count but are not marked. A best
+    sentence that leans on the one before it (它……, 但……: ``LEANS_BACK``)
+    brings that one, and a short one (``SHORT_SNIPPET_CHARS``) the next.
 
     Terms are found by substring search in the normal form of the text (see
     ``highlight_spans``), so a snippet never segments the paragraph.
     """
     normalized, origin = analyzer.normalize_with_origin(text)
     spans = sentence_spans(normalized) or [(0, len(normalized))]
+    characters = _character_terms(normalized, term_weights)
+    if characters:
+        term_weights = {**term_weights, **characters}
     found = _terms_by_sentence(normalized, spans, term_weights)
     # Back to the original text: what is shown and what numbers are read from.
     sentences = [(origin[a], origin[b - 1] + 1) for a, b in spans] if normalized else [(0, len(text))]
@@ -156,8 +178,16 @@ def best_snippet(
 
     if last + 1 < len(sentences) and length(first, last + 1) <= MAX_SNIPPET_CHARS:
         last += 1
-    if first > 0 and found[first - 1] - found[first] - found[last] and length(first - 1, last) <= MAX_SNIPPET_CHARS:
+    if first > 0 and normalized.startswith(LEANS_BACK, spans[first][0]) and length(first - 1, last) <= MAX_SNIPPET_WITH_SECOND:
         first -= 1
+    elif first > 0 and found[first - 1] - found[first] - found[last] and length(first - 1, last) <= MAX_SNIPPET_CHARS:
+        first -= 1
+    if (
+        last + 1 < len(sentences)
+        and length(first, last) < SHORT_SNIPPET_CHARS
+        and length(first, last + 1) <= MAX_SNIPPET_WITH_SECOND
+    ):
+        last += 1
     runs = [[first, last]]
     second = next((i for i in order[1:] if not first <= i <= last), None)
     if (
@@ -174,7 +204,7 @@ def best_snippet(
             runs.append([second, second])
             runs.sort()
 
-    words = [t for t in spread if not is_word_pair(t)]  # the words the paragraph holds
+    words = [t for t in spread if not is_word_pair(t) and t not in characters]  # the words the paragraph holds
     pieces: list[str] = []
     highlights: list[tuple[int, int]] = []
     shift = 0
@@ -188,6 +218,32 @@ def best_snippet(
         pieces.append(text[start:end])
         shift += end - start
     return Snippet(GAP.join(pieces), highlights)
+
+
+@lru_cache(maxsize=1)
+def _stop_characters() -> frozenset[str]:
+    return frozenset(w for w in stopwords() if len(w) == 1)
+
+
+def _character_terms(normalized: str, term_weights: dict[str, float]) -> dict[str, float]:
+    """The characters of the Chinese question words that ``normalized`` does
+    not contain, each at ``CHARACTER_SHARE`` of its word's weight (the
+    heaviest word's, when several have it); stopword characters and the
+    question's own single-character words are left out."""
+    characters: dict[str, float] = {}
+    stop = _stop_characters()
+    for term, weight in term_weights.items():
+        if len(term) < 2 or is_word_pair(term) or term in normalized or not _is_chinese(term):
+            continue
+        for character in term:
+            if character in stop or character in term_weights or character not in normalized:
+                continue
+            characters[character] = max(characters.get(character, 0.0), weight * CHARACTER_SHARE)
+    return characters
+
+
+def _is_chinese(word: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
 def whole_passage(analyzer: Analyzer, text: str, term_weights: dict[str, float]) -> Snippet:

@@ -106,16 +106,33 @@ def evaluate(
     rerank: bool = True,
     rerank_depth: int | None = None,
     coverage_weight: float | None = None,
+    bm25: dict[str, float] | None = None,
+    second_stage: dict[str, float] | None = None,
+    expansion: str | None = None,
     **analyzer_options: bool,
 ) -> Metrics:
+    """``bm25`` (k1, b), ``second_stage`` (feature weights to change, see
+    ``retrieval.answer.second_stage.Weights``) and ``expansion`` (a synonym
+    source, see ``retrieval.answer.expansion``) exist for the studies in
+    docs/retrieval-quality.md."""
     started = time.perf_counter()
     if engine is None:
-        engine, _ = build_engine(dataset.documents, **analyzer_options)
+        engine, _ = build_engine(dataset.documents, bm25=bm25, **analyzer_options)
         engine.rerank = rerank
         if rerank_depth is not None:
             engine.rerank_depth = rerank_depth
         if coverage_weight is not None:
             engine.coverage_weight = coverage_weight
+        if second_stage:
+            engine.second_stage_weights = engine.second_stage_weights.with_changes(second_stage)
+            if "coverage" in second_stage:
+                engine.coverage_weight = second_stage["coverage"]
+        if expansion is not None:
+            from retrieval.answer.expansion import load_expansion
+
+            engine.expansion = load_expansion(expansion)
+            if engine.expansion is None and expansion.lower() not in ("none", "off"):
+                raise ValueError(f"synonym expansion {expansion!r} is not available (see retrieval.answer.expansion)")
     index_seconds = time.perf_counter() - started
 
     hits_1 = hits_5 = answered = snippet_ok = 0

@@ -9,8 +9,12 @@ Steps, in order:
 3. drop punctuation and stopwords.
 
 Stopwords are the Chinese list of stopwords-iso (MIT licence, shipped by the
-``stopwordsiso`` package), plus a short list of our own for the way people
-phrase questions (请问, 介绍一下 …), which carry no content.
+``stopwordsiso`` package), a short list of our own of English function words
+(articles, pronouns, auxiliaries, prepositions, conjunctions), and a short
+list of our own for the way people phrase questions (请问, 介绍一下 …), which
+carry no content. stopwords-iso's English list is not used: its 1,298 words
+include content words (ai, system, research, information, world, home,
+problem), so "AI是什么" came out empty.
 """
 
 from __future__ import annotations
@@ -37,6 +41,23 @@ QUESTION_PHRASING = frozenset("""
 请问 请教 一下 告诉 知道 想 想要 介绍 讲讲 谈谈 说说 解释 是不是 是否 有没有
 文章 本文 文中 这篇 那篇 里面 里 提及 指的是 具体 主要 有哪些 哪几 几个 几项 呢 吗
 """.split())
+
+# English function words: what Chinese text quoting English, or a question in
+# English, says around its content words. Ours, so under this project's
+# licence; deliberately short (stopwords-iso's English list drops content words).
+ENGLISH_FUNCTION_WORDS = frozenset("""
+a an the
+i me my mine myself we us our ours ourselves you your yours yourself yourselves
+he him his himself she her hers herself it its itself they them their theirs themselves
+this that these those who whom whose which what
+am is are was were be been being have has had having do does did doing done
+will would shall should can could may might must ought
+s t d ll m re ve don doesn didn isn aren wasn weren wouldn shouldn cannot
+of in on at by for with about against between into onto through during before after
+above below to from up down out off over under upon within without via per than as
+and or but nor so yet if then because while although though whether unless until since
+not no there here where when why how also just very too
+""".split()) | frozenset("abcdefghijklmnopqrstuvwxyz")  # single letters: markup (<b>), list marks, initials
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _TERM_QUOTES = re.compile(r"[“「『\"]([^“”「」『』\"\n]{2,8})[”」』\"]")
@@ -75,8 +96,9 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _iso_stopwords() -> frozenset[str]:
-    # English too: Chinese text quotes English, and some users ask in English.
-    return frozenset(normalize(w) for w in stopwordsiso.stopwords(["zh", "en"]))
+    # English too (Chinese text quotes English, some users ask in English),
+    # but only its function words: see ENGLISH_FUNCTION_WORDS.
+    return frozenset(normalize(w) for w in stopwordsiso.stopwords("zh")) | ENGLISH_FUNCTION_WORDS
 
 
 def is_place_name(token: str) -> bool:
@@ -98,7 +120,8 @@ def looks_like_name(token: str) -> bool:
 
 
 def stopwords() -> frozenset[str]:
-    """What the default analyzer drops: stopwords-iso zh + en, and question phrasing."""
+    """What the default analyzer drops: stopwords-iso zh, English function
+    words, and question phrasing."""
     return _iso_stopwords() | QUESTION_PHRASING
 
 
@@ -151,7 +174,9 @@ class Analyzer:
     """
 
     # Bump when tokenization changes in a way that makes saved indexes stale.
-    VERSION = 3
+    # 4: English stopwords are function words only (ENGLISH_FUNCTION_WORDS);
+    # 5: single letters dropped again, as stopwords-iso did (<b>渝快办</b>).
+    VERSION = 5
 
     # The defaults are the measured best; docs/retrieval-quality.md has the study.
     OPTIONS = {

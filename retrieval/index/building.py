@@ -74,13 +74,15 @@ def build_engine(
     workers: int | None = None,
     cache_dir: Path | None = None,
     file_digests: dict[str, str] | None = None,
+    bm25: dict[str, float] | None = None,
     **analyzer_options: bool,
 ) -> tuple[SearchEngine, int]:
     """Chunk, tokenize and index documents in memory; also returns how many
     tokens there were.
 
     ``corpus_dictionary=False`` and ``analyzer_options`` exist for measuring
-    the analyzer's choices (``python -m retrieval eval --analyzer``).
+    the analyzer's choices (``python -m retrieval eval --analyzer``), and
+    ``bm25`` (``k1``, ``b``) for measuring BM25's (``eval --k1 --b``).
     """
     chunks = chunk_documents(documents)
     terms = terms_of(documents, chunks) if corpus_dictionary else []
@@ -91,7 +93,7 @@ def build_engine(
         analyzer, chunks, workers=workers, cache=cache, file_digests=file_digests, progress=progress
     ):
         builder.add(index, tokens)
-    model = builder.build()
+    model = builder.build(**(bm25 or {}))
     return SearchEngine(chunks, analyzer, model), int(model.doc_len.sum())
 
 

@@ -39,6 +39,13 @@ class ChunkFile(Sequence):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
+    @property
+    def data(self):
+        """The file's bytes, mapped: every chunk's text and citation fields
+        as JSON lines (UTF-8, not escaped), for searching the whole corpus
+        without parsing it (retrieval.answer.near_miss)."""
+        return self._map
+
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]

@@ -12,6 +12,8 @@ NOT_FOUND = "文档中没有找到能回答这个问题的段落。"
 NOT_FOUND_HINT = "提示：换个说法，或只用几个关键词再问。"
 NOT_FOUND_HINT_WITH_TERMS = "提示：换个说法，或只用几个关键词再问，例如{terms}。"
 UNKNOWN_WORDS = "文档中没有出现：{words}。"
+DID_YOU_MEAN = "你是不是要找：{terms}？"
+WEAK_MATCH = "最接近的段落只对上了“{word}”一个词。"
 NO_NUMBER = "相关段落里没有给出这个数字或时间。"
 EMPTY = "请输入一个问题，或几个关键词。"
 EMPTY_WITH_TERMS = "请输入一个问题，或几个关键词，例如{terms}。"
@@ -47,21 +49,42 @@ def hit_to_json(hit: Hit) -> dict:
 def answer_to_json(answer: Answer) -> dict:
     """The ``ask --json`` object. Unanswered questions still list their near
     misses, so a caller can see why nothing was good enough."""
-    return {
+    record = {
         "question": answer.question,
         "answered": answer.answered,
         "status": answer.status,
         "hits": [hit_to_json(hit) for hit in answer.hits],
     }
+    note = _note(answer)
+    if note:
+        record["note"] = note  # what the documents do say ("author_only") or why the match is weak
+    if answer.near_misses:
+        record["did_you_mean"] = list(answer.near_misses)
+    return record
+
+
+def _note(answer: Answer) -> str:
+    if answer.status == "author_only" and answer.claim is not None:
+        return answer.claim.sentence()
+    if answer.status == "weak_match" and answer.matched_word:
+        return WEAK_MATCH.format(word=answer.matched_word)
+    return ""
 
 
 def not_found_lines(answer: Answer) -> list[str]:
     """Why nothing is quoted, in words a user can act on."""
     lines = [NOT_FOUND]
+    note = _note(answer)
+    if note:
+        lines.append(note)
+    if answer.status == "author_only":
+        return lines  # the note says what there is; another wording would not find more
     if answer.status == "no_number":
         lines.append(NO_NUMBER)
-    elif answer.unknown:
+    elif answer.unknown:  # only words the corpus's text truly never uses (retrieval.answer.near_miss)
         lines.append(UNKNOWN_WORDS.format(words="、".join(f"“{w}”" for w in answer.unknown[:5])))
+    if answer.near_misses:
+        lines.append(DID_YOU_MEAN.format(terms="、".join(answer.near_misses)))
     lines.append(_with_terms(NOT_FOUND_HINT, NOT_FOUND_HINT_WITH_TERMS, answer.suggestions))
     return lines
 

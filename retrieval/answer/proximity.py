@@ -1,0 +1,173 @@
+"""Where a question's words stand in a candidate chunk: the features of the second stage.
+
+BM25 scores a bag of words: a paragraph that names the question's words far
+apart, in different sentences, scores as well as one that says them
+together. These features look at positions, all by substring search in the
+normal form of the text (as snippets do), so nothing is segmented at
+question time:
+
+* ``window_share``: the largest share of the question's weight whose words
+  all start within ``WINDOW_CHARS`` characters of each other;
+* ``longest_run``: the longest stretch of the question found verbatim in the
+  chunk (a name, a phrase the question copies);
+* ``sentence_pair_share``: the share of the question's character pairs that
+  the best two neighbouring sentences hold (robust to segmentation: 至道三年
+  is matched whether jieba cuts it 至道/三年 or 至/道/三年);
+* ``title_share``: how much of the document's title the question names
+  (“鑫诺卫星通信有限公司哪年成立？” names 《鑫诺卫星通信》).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WINDOW_CHARS = 40
+_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SENTENCE_END = re.compile(r"[。！？!?；;…\n]+")
+# Disambiguation in titles: 《HBO (频道)》, 《黑龙江龙 (Sahaliyania)》.
+_BRACKETED = re.compile(r"\s*[(（\[【][^)）\]】]*[)）\]】]\s*")
+
+
+def occurrences(text: str, words) -> list[tuple[int, str]]:
+    """(start, word) of every occurrence of ``words`` in ``text``, by start."""
+    found = []
+    for word in words:
+        position = text.find(word)
+        while position != -1:
+            found.append((position, word))
+            position = text.find(word, position + 1)
+    found.sort()
+    return found
+
+
+def window_share(text: str, weights: dict[str, float], total: float, width: int = WINDOW_CHARS) -> float:
+    """The largest share of ``total`` whose distinct words all stand within
+    ``width`` characters (from the first one's start to the last one's
+    end): the question's words said together."""
+    if total <= 0:
+        return 0.0
+    found = occurrences(text, [w for w in weights if w and w in text])
+    best = current = 0.0
+    counts: dict[str, int] = {}
+    left = 0
+    for start, word in found:
+        if not counts.get(word):
+            current += weights[word]
+        counts[word] = counts.get(word, 0) + 1
+        while found[left][0] < start + len(word) - width:
+            gone = found[left][1]
+            counts[gone] -= 1
+            if not counts[gone]:
+                current -= weights[gone]
+            left += 1
+        if current > best:
+            best = current
+    return min(1.0, best / total)
+
+
+def longest_run(question: str, text: str) -> int:
+    """Length of the longest substring of ``question`` that ``text`` contains.
+
+    Each start extends a match only past the best so far, so this costs
+    about one substring search per question character.
+    """
+    best = 0
+    for start in range(len(question)):
+        length = best + 1
+        while start + length <= len(question) and question[start:start + length] in text:
+            best = length
+            length += 1
+    return best
+
+
+def question_pairs(question: str) -> frozenset[str]:
+    """Neighbouring characters of the question's Chinese runs, and its Latin
+    words and numbers whole."""
+    pairs = set()
+    for match in _RUNS.finditer(question):
+        run = match.group()
+        if _CJK.match(run):
+            pairs.update(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            pairs.add(run)
+    return frozenset(pairs)
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Where each sentence of ``text`` (in normal form) ends: one regular
+    expression pass, for scoring; snippets cut sentences more carefully."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] < len(text):
+        ends.append(len(text))
+    return ends
+
+
+def sentence_pair_share(pairs: frozenset[str], text: str, ends: list[int] | None = None) -> float:
+    """The largest share of ``pairs`` that two neighbouring sentences of
+    ``text`` (or one, at the end) hold between them."""
+    if not pairs:
+        return 0.0
+    held = [p for p in pairs if p in text]
+    if not held:
+        return 0.0
+    ends = ends if ends is not None else sentence_ends(text)
+    if len(ends) <= 2:
+        return len(held) / len(pairs)
+    best = 0
+    starts = [0, *ends[:-1]]
+    for i in range(len(ends)):
+        piece = text[starts[i]:ends[min(i + 1, len(ends) - 1)]]
+        count = sum(1 for p in held if p in piece)
+        if count > best:
+            best = count
+            if best == len(held):
+                break
+    return best / len(pairs)
+
+
+MAX_GAP = 2  # characters between two of an abbreviation's: 国企 in 国有企业, 高校 in 高等学校
+
+
+@lru_cache(maxsize=4096)
+def _spelled_out(word: str) -> re.Pattern | None:
+    r"""国企 → 国\w{0,2}企: the word's characters in order, a few word
+    characters apart (a Chinese abbreviation keeps a character of each part
+    of the full name); None for words that are not 2-4 Chinese characters."""
+    if not 2 <= len(word) <= 4 or not all(_CJK.match(ch) for ch in word):
+        return None
+    gap = rf"[^\W\d_]{{1,{MAX_GAP}}}"
+    return re.compile(gap.join(re.escape(ch) for ch in word))
+
+
+def spelled_out_share(text: str, weights: dict[str, float], total: float) -> float:
+    """The share of ``total`` whose words ``text`` lacks but spells out:
+    国企 asked, 国有企业 written."""
+    if total <= 0:
+        return 0.0
+    found = 0.0
+    for word, weight in weights.items():
+        if word in text:
+            continue
+        pattern = _spelled_out(word)
+        if pattern is not None and word[0] in text and pattern.search(text):
+            found += weight
+    return found / total
+
+
+@lru_cache(maxsize=8192)
+def title_key(title: str) -> str:
+    """A normal-form title without its bracketed disambiguation."""
+    return _BRACKETED.sub("", title).strip() or title.strip()
+
+
+def title_share(title: str, question: str) -> float:
+    """How much of ``title`` (normal form, see ``title_key``) the question
+    names verbatim: its longest common run over the title's length, 0 below
+    two characters."""
+    key = title_key(title)
+    if len(key) < 2:
+        return 0.0
+    run = longest_run(key, question)
+    return run / len(key) if run >= 2 else 0.0
