@@ -11,11 +11,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from retrieval.index import lock
 from retrieval.index.building import open_engine
@@ -162,3 +165,35 @@ def test_kill_9_at_a_random_point_of_a_save_leaves_a_working_index(index, corpus
     assert verify_build(index) is None, "CURRENT names a complete, intact build"
     assert answers_own_question(index)
     assert not list(index.glob(".tmp-build-*"))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(0, 2), st.integers(2, 5)), min_size=1, max_size=3))
+def test_property_readers_racing_a_refresh_each_get_one_complete_build(tmp_path_factory, steps):
+    """Edits, each followed by several processes' worth of readers at once
+    (threads with their own lock descriptors): every reader gets the corpus
+    as it now is, whole, and nobody fails on another's half-written build."""
+    root = tmp_path_factory.mktemp("race")
+    corpus = root / "c"
+    corpus.mkdir()
+    (corpus / "base.txt").write_text(f"兰花养护\n\n{OWN_TEXT}\n", encoding="utf-8")
+    index = root / "index"
+    open_engine([corpus], index)
+    for version, (which, readers) in enumerate(steps):
+        (corpus / f"f{which}.txt").write_text(
+            f"第{version}版\n\n这是第{version}次修改写下的内容，兰花第{version}号品种喜欢半阴的环境。\n", encoding="utf-8")
+        expected = sorted(p.name for p in corpus.iterdir())
+        barrier = threading.Barrier(readers)
+
+        def read(_):
+            barrier.wait()
+            engine, _ = open_engine([corpus], index)
+            return sorted({c.source_path.split("/")[-1] for c in engine.chunks}), [c.text for c in engine.chunks]
+
+        with ThreadPoolExecutor(readers) as pool:
+            results = list(pool.map(read, range(readers)))
+        for files, texts in results:
+            assert files == expected
+            assert any(f"第{version}次修改" in text for text in texts)
+        assert verify_build(index) is None
+        assert not list(index.glob(".tmp-build-*"))
