@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 import jieba  # noqa: E402
 import jieba.posseg as posseg  # noqa: E402
 
+from retrieval.evaluation.squad import load_squad  # noqa: E402
 from retrieval.index.analyzer import Analyzer  # noqa: E402
 
 jieba.setLogLevel(60)
@@ -153,16 +154,11 @@ def main() -> int:
     data = json.loads(args.squad.read_text(encoding="utf-8-sig"))
     traditional = "drcd" in args.corpus
     paragraphs = []
-    seen: set[str] = set()
-    documents = 0
+    # The ids load_squad gives its documents, one per paragraph in file order.
+    ids = iter(doc.doc_id for doc in load_squad(args.squad).documents)
     for article in data["data"]:
-        for number, paragraph in enumerate(article["paragraphs"], start=1):
-            # the ids retrieval.evaluation.squad.load_squad gives
-            pid = str(paragraph.get("id") or f"{article.get('id', documents)}-{number}")
-            if pid in seen:
-                pid = f"{pid}~{documents}"
-            seen.add(pid)
-            documents += 1
+        for paragraph in article["paragraphs"]:
+            pid = next(ids)
             qas = [qa for qa in paragraph["qas"] if qa.get("answers")]
             if len(qas) >= 3:
                 paragraphs.append((pid, article.get("title") or "", paragraph["context"], qas))
