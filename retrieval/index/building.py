@@ -222,6 +222,13 @@ def open_engine(
         return served
 
 
+def open_saved_engine(index_dir: str | Path) -> tuple[SearchEngine, IndexReport] | None:
+    """The index saved in ``index_dir`` as it is, whatever its corpus now
+    holds, or None if there is none that loads. Never waits for the folder's
+    lock: this is what a reader serves while a writer rebuilds."""
+    return _load_live(Path(index_dir), time.perf_counter())
+
+
 def _clean_up_after_a_killed_build(index_path: Path) -> None:
     """A ``kill -9`` during a save leaves a large temporary folder; remove it
     at the next start, when no one is building (never wait for that)."""
