@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     LinkPreviewOptions,
     Update,
 )
@@ -26,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import handlers
+from bot import handlers, handlers_library
 from bot.delivery import ClassifyingRequest, MaybeDelivered
 from bot.handlers import Deps
 from bot.pacing import DeliveryLimiter, Pacer
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("start", "help", "sources", "about")
 GROUP_COMMANDS = ("ask", "help", "sources", "about")
+OPERATOR_COMMANDS = ("stats", "reload")  # shown in ADMIN_USER_IDS' own private chats
+# Every command, in one table: handlers.COMMANDS answer questions, these manage libraries.
+COMMANDS = {**handlers.COMMANDS, "sources": handlers_library.sources, "remove": handlers_library.remove_command}
 CONCURRENT_UPDATES = 32  # PTB's own update queue (tests); `bot.updates.Intake` runs one lane per chat
 CONNECTIONS = 64  # the pacer sends at most ~30 a second; answers wait there, not for a connection
 
@@ -53,6 +59,8 @@ def build_application(
         Application.builder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_url)
+        .local_mode(settings.telegram_local_mode)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -70,6 +78,7 @@ def build_application(
     )
     application = builder.build()
     application.bot_data["deps"] = deps
+    application.bot_data["commands"] = COMMANDS
     register_handlers(application)
     return application
 
@@ -82,7 +91,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, ignore_other_bots), group=-2)
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
 
-    for name, callback in handlers.COMMANDS.items():
+    for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=new_message))
     application.add_handler(MessageHandler(new_message & private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(
@@ -93,9 +102,12 @@ def register_handlers(application: Application) -> None:
     )
     application.add_handler(MessageHandler(new_message & private & filters.TEXT & ~filters.COMMAND, handlers.private_text))
     application.add_handler(MessageHandler(new_message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+    application.add_handler(MessageHandler(new_message & (private | groups) & filters.Document.ALL, handlers_library.document))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers_library.migrate))
     application.add_handler(
         MessageHandler(new_message & (private | groups) & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text)
     )
+    application.add_handler(CallbackQueryHandler(handlers_library.library_button, pattern=r"^l:"))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_error_handler(delivery_error)  # first: it may stop the apology
@@ -122,16 +134,27 @@ async def delivery_error(update: object, context) -> None:
 
 
 async def _post_init(application: Application) -> None:
-    """The command menus; a failure here is logged, not fatal."""
-    texts = application.bot_data["deps"].texts
+    """The command menus, each shown to those who can use it; a failure here
+    is logged, not fatal. Libraries are checked for half-done writes first."""
+    deps = application.bot_data["deps"]
+    await asyncio.to_thread(deps.libraries.recover)
+    texts = deps.texts
     bot = application.bot
-    try:
-        await bot.set_my_commands(
-            [BotCommand(c, texts.description[c]) for c in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats()
-        )
-        await bot.set_my_commands(
-            [BotCommand(c, texts.description[c]) for c in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
-        )
-    except TelegramError as exc:
-        log.warning("could not register the command menu: %s", exc)
+    uploads = deps.settings.library_uploads
+
+    def menu(names) -> list[BotCommand]:
+        return [BotCommand(c, texts.description[c]) for c in names]
+
+    private = PRIVATE_COMMANDS + (("remove",) if uploads == "members" else ())
+    groups = GROUP_COMMANDS + (("remove",) if uploads == "members" else ())
+    menus = [(menu(private), BotCommandScopeAllPrivateChats()), (menu(groups), BotCommandScopeAllGroupChats())]
+    if uploads == "admins":
+        menus.append((menu(GROUP_COMMANDS + ("remove",)), BotCommandScopeAllChatAdministrators()))
+    operator = private + tuple(c for c in ("remove",) + OPERATOR_COMMANDS if c not in private and (c != "remove" or uploads != "off"))
+    menus += [(menu(operator), BotCommandScopeChat(user_id)) for user_id in sorted(deps.settings.admin_user_ids)]
+    for commands, scope in menus:
+        try:
+            await bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:  # e.g. an operator who never opened a chat with the bot
+            log.warning("could not register the command menu for %s: %s", scope.type, exc)
     log.info("connected as @%s", bot.username)

@@ -13,11 +13,13 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.libraries.quotas import Quotas
 from retrieval.index.corpus import default_corpus_paths
 
 # BotFather's tokens: the bot's numeric id, a colon, then 35 URL-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,64}$")
 TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
 
 
 class ConfigError(Exception):
@@ -33,11 +35,21 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str = ""
     telegram_api_base_url: str = TELEGRAM_API
+    telegram_api_file_url: str = TELEGRAM_FILE_API
+    # A local Bot API server started with --local: downloads have no 20 MB limit.
+    telegram_local_mode: bool = False
     corpus_paths: PathList = Field(default_factory=lambda: [Path(p) for p in default_corpus_paths()])
     index_dir: Path = Path(".index")
     state_path: Path = Path("state/bot.sqlite3")
     admin_user_ids: IdList = frozenset()
     allowed_chat_ids: IdList = frozenset()  # empty: every chat may use the bot
+    # Chats' own libraries: uploaded originals and their indexes, per chat.
+    data_dir: Path = Path("data")
+    library_uploads: Literal["admins", "members", "off"] = "admins"
+    library_max_documents: int = Field(50, ge=1)
+    library_max_mb: float = Field(200.0, gt=0)
+    upload_max_mb: float = Field(20.0, gt=0)
+    upload_max_pages: int = Field(1000, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     bot_language: Literal["zh", "en"] = "zh"
     # A private chat's follow-up context lapses after this many seconds of
@@ -59,7 +71,7 @@ class Settings(BaseSettings):
             raise ValueError("not a bot token; BotFather gives one like 123456789:AAH…(35 characters)")
         return value
 
-    @field_validator("telegram_api_base_url", "webhook_url")
+    @field_validator("telegram_api_base_url", "telegram_api_file_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip()
@@ -95,13 +107,13 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("log_level", "bot_language", mode="before")
+    @field_validator("log_level", "bot_language", "library_uploads", mode="before")
     @classmethod
     def _case_insensitive(cls, value):
         if not isinstance(value, str):
             return value
         value = value.strip()
-        return value.lower() if value.lower() in {"zh", "en"} else value.upper()
+        return value.lower() if value.lower() in {"zh", "en", "admins", "members", "off"} else value.upper()
 
     @field_validator("webhook_secret_token")
     @classmethod
@@ -120,6 +132,15 @@ class Settings(BaseSettings):
     @property
     def has_token(self) -> bool:
         return bool(self.telegram_bot_token)
+
+    @property
+    def quotas(self) -> Quotas:
+        return Quotas(
+            documents_per_chat=self.library_max_documents,
+            mb_per_chat=self.library_max_mb,
+            mb_per_file=self.upload_max_mb,
+            pages_per_file=self.upload_max_pages,
+        )
 
     @property
     def uses_webhook(self) -> bool:

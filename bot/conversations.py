@@ -24,6 +24,7 @@ MAX_CHATS = 10_000
 class ChatContext:
     conversation: Conversation
     answer_id: int | None = None  # the state store's id of the last answer shown, for its buttons
+    view: object | None = None  # the bot.libraries.LibraryView it was read in (for the origin labels)
 
 
 class ChatContexts:

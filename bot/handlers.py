@@ -30,11 +30,14 @@ from bot.config import Settings
 from bot.delivery import stop_typing, typing_soon
 from bot.conversations import ChatContext, ChatContexts
 from bot.keyboards import Action, answer_keyboard
+from bot.libraries import Libraries, LibraryView, scope_for_chat, scope_for_inline
+from bot.libraries.permissions import ChatAdmins
 from bot.rendering import (
     INLINE_RESULTS,
     MAX_HITS,
     escape,
     inline_description,
+    origin_labels,
     page_count,
     render_answer,
     render_inline_passage,
@@ -60,14 +63,32 @@ class Deps:
     store: StateStore
     refused_chats: set[int] = field(default_factory=set)
     conversations: ChatContexts | None = None  # follow-up context per private chat
+    libraries: Libraries | None = None  # chats' own documents (bot.libraries)
+    admins: ChatAdmins = field(default_factory=ChatAdmins)  # getChatAdministrators, cached
 
     def __post_init__(self) -> None:
         if self.conversations is None:
             self.conversations = ChatContexts(self.settings.followup_seconds, MAX_HITS)
+        if self.libraries is None:
+            self.libraries = Libraries(
+                self.settings.data_dir, lambda: self.qa.engine, self.settings.corpus_paths, self.settings.quotas
+            )
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
     return context.bot_data["deps"]
+
+
+async def chat_view(d: Deps, chat) -> LibraryView:
+    """What a question in ``chat`` is answered from: the shared library plus the chat's own."""
+    return await d.libraries.view(scope_for_chat(chat.type, chat.id) if chat is not None else None)
+
+
+def origin_of(d: Deps, view: LibraryView, chat_type: str | None):
+    """The per-hit "本群文档 / 共享文档" label, for chats with documents of their own."""
+    texts = d.texts.library
+    own = texts.origin_own_private if chat_type in (ChatType.PRIVATE, None) else texts.origin_own_group
+    return origin_labels(view.own, own, texts.origin_shared)
 
 
 # ----------------------------------------------------------------- gate
@@ -110,7 +131,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await help_command(update, context)
         return
     d = deps(context)
-    text = d.texts.start_html.format(documents=len(d.qa.sources()), examples=_examples_html(d))
+    view = await chat_view(d, update.effective_chat)
+    documents = len(d.qa.sources()) + len(view.own)
+    text = d.texts.start_html.format(documents=documents, examples=_examples_html(d))
     await _send(update.effective_message, text)
 
 
@@ -122,24 +145,15 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         full=escape(d.texts.button_full),
         more=escape(d.texts.button_more),
     )
+    if d.settings.library_uploads != "off":
+        text += d.texts.library.help_upload_html
     await _send(update.effective_message, text)
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     d = deps(context)
-    await _send(update.effective_message, d.texts.about_html.format(chunks=len(d.qa.engine.chunks)))
-
-
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    d = deps(context)
-    listed = d.qa.sources()
-    lines = [escape(d.texts.sources_header.format(documents=len(listed), chunks=sum(s.chunks for s in listed)))]
-    lines += [
-        escape(d.texts.sources_line.format(n=n, title=s.title, author=s.author or "—", chunks=s.chunks))
-        for n, s in enumerate(listed, start=1)
-    ]
-    for part in split_message("\n".join(lines)):
-        await _send(update.effective_message, part)
+    view = await chat_view(d, update.effective_chat)
+    await _send(update.effective_message, d.texts.about_html.format(chunks=len(view.engine.chunks)))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,7 +170,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer_question(message, question, context)
 
 
-COMMAND_WITHOUT_ENTITY = r"^/(start|help|ask|sources|about|stats|reload)(@[A-Za-z0-9_]+)?(\s|$)"
+COMMAND_WITHOUT_ENTITY = r"^/(start|help|ask|sources|about|stats|reload|remove)(@[A-Za-z0-9_]+)?(\s|$)"
 
 
 async def command_without_entity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -167,7 +181,7 @@ async def command_without_entity(update: Update, context: ContextTypes.DEFAULT_T
     if target and target[1:].lower() != (context.bot.username or "").lower():
         return  # meant for another bot
     context.args = _command_argument(message.text).split()
-    await COMMANDS[name](update, context)
+    await context.bot_data["commands"][name](update, context)  # every command, as registered
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -176,7 +190,11 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _send(update.effective_message, escape(d.texts.admin_only))
         return
     answers, up, down = await asyncio.to_thread(d.store.counts)
-    await _send(update.effective_message, escape(d.texts.stats.format(answers=answers, up=up, down=down)))
+    libraries, documents, size = await asyncio.to_thread(d.libraries.totals)
+    text = d.texts.stats.format(answers=answers, up=up, down=down) + "\n" + d.texts.library.stats.format(
+        libraries=libraries, documents=documents, mb=size / 2**20
+    )
+    await _send(update.effective_message, escape(text))
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -186,6 +204,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await _send(update.effective_message, escape(d.texts.reloading))
     report = await d.qa.reload()
+    d.libraries.forget_engines()  # each chat's index includes the shared corpus: rebuilt on next use
     text = d.texts.reloaded.format(documents=report.documents, chunks=report.chunks, seconds=report.seconds)
     await _send(update.effective_message, escape(text))
 
@@ -194,11 +213,11 @@ def _is_admin(update: Update, d: Deps) -> bool:
     return bool(update.effective_user and update.effective_user.id in d.settings.admin_user_ids)
 
 
+# The question-answering commands; `bot.application` adds the library ones.
 COMMANDS = {
     "start": start,
     "help": help_command,
     "ask": ask_command,
-    "sources": sources,
     "about": about,
     "stats": stats,
     "reload": reload,
@@ -253,13 +272,14 @@ async def answer_question(message: Message, question: str, context: ContextTypes
         await _more(d, message, chat, question)
         return
     answer, interpreted = await d.qa.converse(conversation, question)
+    origin = origin_of(d, chat.view, message.chat.type)
     chat.answer_id = None
     markup = None
     if answer.answered:
         chat.answer_id = await _remember(d, message, question[:MAX_QUESTION_CHARS], answer, interpreted)
         if chat.answer_id is not None:
             markup = answer_keyboard(chat.answer_id, d.texts, page=0, pages=page_count(answer), expanded=False)
-    sent = await _send(message, render_answer(answer, d.texts, interpreted_as=interpreted), reply_markup=markup)
+    sent = await _send(message, render_answer(answer, d.texts, interpreted_as=interpreted, origin=origin), reply_markup=markup)
     await _remember_message(d, sent, chat.answer_id)
 
 
@@ -271,7 +291,8 @@ async def _more(d: Deps, message: Message, chat: ChatContext, question: str) -> 
         await _send(message, escape(d.texts.no_more))
         return
     pages = page_count(turn.answer)
-    text = render_answer(turn.answer, d.texts, page=turn.page, interpreted_as=turn.interpreted_as)
+    text = render_answer(turn.answer, d.texts, page=turn.page, interpreted_as=turn.interpreted_as,
+                         origin=origin_of(d, chat.view, message.chat.type))
     markup = None
     if chat.answer_id is not None:
         markup = answer_keyboard(chat.answer_id, d.texts, page=turn.page, pages=pages, expanded=False)
@@ -284,15 +305,20 @@ async def _chat_context(d: Deps, message: Message, context: ContextTypes.DEFAULT
     answers: that answer's (a private chat then continues from it). Else in
     private: the chat's own; in a group: none."""
     private = message.chat.type == ChatType.PRIVATE
+    view = await chat_view(d, message.chat)
     replied = await _replied_answer(d, message, context)
     if replied is not None:
-        chat = await d.qa.run(d.conversations.resumed, d.qa.engine, replied.query, replied.answer_id)
+        chat = await d.qa.run(d.conversations.resumed, view.engine, replied.query, replied.answer_id)
+        chat.view = view
         if private:
             d.conversations.put(message.chat_id, chat)
         return chat
     if private:
-        return d.conversations.get(message.chat_id, d.qa.engine)
-    return ChatContext(d.conversations.new(d.qa.engine))
+        chat = d.conversations.get(message.chat_id, view.engine)
+    else:
+        chat = ChatContext(d.conversations.new(view.engine))
+    chat.view = view
+    return chat
 
 
 async def _replied_answer(d: Deps, message: Message, context: ContextTypes.DEFAULT_TYPE) -> AskedQuestion | None:
@@ -366,14 +392,19 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     asked = await asyncio.to_thread(d.store.question, action.answer_id)
-    answer = await d.qa.ask(asked.query) if asked else None
+    chat = query.message.chat if query.message is not None else None
+    if asked is not None and (chat is None or asked.chat_id != chat.id):
+        asked = None  # a button never shows another chat's answer
+    view = await chat_view(d, chat) if chat is not None else None
+    answer = await d.qa.ask(asked.query, engine=view.engine) if asked else None
     if answer is None or not answer.answered:
         await query.answer(d.texts.busy_expired, show_alert=True)
         return
     pages = page_count(answer)
     page = min(int(action.arg), pages - 1) if action.kind == "page" else 0
     expanded = action.kind == "full" and action.arg == "1"
-    text = render_answer(answer, d.texts, page=page, expanded=expanded, interpreted_as=asked.interpreted_as)
+    text = render_answer(answer, d.texts, page=page, expanded=expanded, interpreted_as=asked.interpreted_as,
+                         origin=origin_of(d, view, chat.type))
     markup = answer_keyboard(action.answer_id, d.texts, page=page, pages=pages, expanded=expanded)
     await query.answer()
     try:
@@ -394,7 +425,10 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not text:
         await query.answer([], button=help_button, cache_time=INLINE_CACHE_SECONDS)
         return
-    answer = await d.qa.ask(text, INLINE_RESULTS)
+    # Inline mode has no chat: the shared library and the asker's private one, never a group's.
+    view = await d.libraries.view(scope_for_inline(query.from_user.id))
+    answer = await d.qa.ask(text, INLINE_RESULTS, engine=view.engine)
+    origin = origin_of(d, view, None)
     if not answer.answered:
         nothing = InlineQueryResultsButton(text=d.texts.inline_nothing, start_parameter="help")
         await query.answer([], button=nothing, cache_time=INLINE_CACHE_SECONDS)
@@ -405,12 +439,13 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             title=f"《{hit.chunk.title}》 {hit.chunk.section}".strip()[:128],
             description=inline_description(hit),
             input_message_content=InputTextMessageContent(
-                render_inline_passage(hit, d.texts), parse_mode=ParseMode.HTML
+                render_inline_passage(hit, d.texts, origin), parse_mode=ParseMode.HTML
             ),
         )
         for hit in answer.hits[:INLINE_RESULTS]
     ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=help_button)
+    # Personal: two people typing the same words may have different private libraries.
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=help_button, is_personal=True)
 
 
 # ----------------------------------------------------------------- errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.texts import Texts
@@ -34,8 +35,21 @@ def marked(snippet) -> str:
     return snippet.marked("<b>", "</b>", escape=escape)
 
 
-def citation(hit: Hit) -> str:
-    return f"<i>{escape(hit.citation)}</i>"
+# Which library a hit came from, when the chat has one of its own
+# ("本群文档" / "共享文档"); None when there is only the shared one.
+Origin = Callable[[Hit], str] | None
+
+
+def citation(hit: Hit, origin: Origin = None) -> str:
+    label = f" · {escape(origin(hit))}" if origin is not None else ""
+    return f"<i>{escape(hit.citation)}{label}</i>"
+
+
+def origin_labels(own: frozenset[str], own_label: str, shared_label: str) -> Origin:
+    """The labels for a chat with documents of its own; None without."""
+    if not own:
+        return None
+    return lambda hit: own_label if hit.chunk.source_path in own else shared_label
 
 
 def page_count(answer: Answer) -> int:
@@ -45,7 +59,8 @@ def page_count(answer: Answer) -> int:
 
 
 def render_answer(
-    answer: Answer, texts: Texts, *, page: int = 0, expanded: bool = False, interpreted_as: str | None = None
+    answer: Answer, texts: Texts, *, page: int = 0, expanded: bool = False, interpreted_as: str | None = None,
+    origin: Origin = None,
 ) -> str:
     """One message: an answer page, or the reason nothing is quoted.
 
@@ -58,7 +73,7 @@ def render_answer(
     if not answer.answered:
         return render_not_found(answer, texts)
     for budget in PASSAGE_BUDGETS:
-        message = _answer_page(answer, texts, page, expanded, budget, interpreted_as)
+        message = _answer_page(answer, texts, page, expanded, budget, interpreted_as, origin)
         if len(message) <= MESSAGE_LIMIT:
             return message
     return fit(message)
@@ -69,22 +84,23 @@ PASSAGE_BUDGETS = (None, 2000, 1000, 500, 240, 120)
 
 
 def _answer_page(
-    answer: Answer, texts: Texts, page: int, expanded: bool, budget: int | None, interpreted_as: str | None = None
+    answer: Answer, texts: Texts, page: int, expanded: bool, budget: int | None, interpreted_as: str | None = None,
+    origin: Origin = None,
 ) -> str:
     parts = [escape(texts.truncated.format(limit=MAX_QUESTION_CHARS))] if answer.truncated else []
     if interpreted_as:
         parts.append(render_interpretation(interpreted_as, texts, budget))
     if page == 0:
-        parts.append(_best_passage(answer.hits[0], texts, expanded, budget))
+        parts.append(_best_passage(answer.hits[0], texts, expanded, budget, origin))
         others = answer.hits[1 : 1 + OTHER_SOURCES]
         if others:
-            parts.append(escape(texts.answer_more_header) + "\n" + "\n".join(_compact(h) for h in others))
+            parts.append(escape(texts.answer_more_header) + "\n" + "\n".join(_compact(h, origin) for h in others))
     else:
         first = 1 + OTHER_SOURCES + (page - 1) * PAGE_SIZE
         hits = answer.hits[first : first + PAGE_SIZE]
         header = escape(texts.page_header.format(first=first + 1, last=first + len(hits)))
         parts.append(header)
-        parts.extend(f"{h.rank}. {marked(shorten(h.snippet, budget))}\n{citation(h)}" for h in hits)
+        parts.extend(f"{h.rank}. {marked(shorten(h.snippet, budget))}\n{citation(h, origin)}" for h in hits)
     return "\n\n".join(parts)
 
 
@@ -97,11 +113,11 @@ def render_interpretation(interpreted_as: str, texts: Texts, budget: int | None 
     return f"<i>{escape(texts.interpreted_as.format(query=query))}</i>"
 
 
-def _best_passage(hit: Hit, texts: Texts, expanded: bool, budget: int | None = None) -> str:
+def _best_passage(hit: Hit, texts: Texts, expanded: bool, budget: int | None = None, origin: Origin = None) -> str:
     body = marked(shorten(hit.snippet, budget))
     if expanded:
         body += f"\n<blockquote expandable>{marked(shorten(hit.passage, budget))}</blockquote>"
-    return f"{body}\n{escape(texts.source_label)}{citation(hit)}"
+    return f"{body}\n{escape(texts.source_label)}{citation(hit, origin)}"
 
 
 def shorten(snippet: Snippet, budget: int | None) -> Snippet:
@@ -114,10 +130,10 @@ def shorten(snippet: Snippet, budget: int | None) -> Snippet:
     return Snippet(snippet.text[:cut] + "…", [(a, b) for a, b in snippet.highlights if b <= cut])
 
 
-def _compact(hit: Hit, chars: int = 40) -> str:
+def _compact(hit: Hit, origin: Origin = None, chars: int = 40) -> str:
     text = hit.snippet.text
     quote = text if len(text) <= chars else text[:chars] + "…"
-    return f"{hit.rank}. {citation(hit)}\n    “{escape(quote)}”"
+    return f"{hit.rank}. {citation(hit, origin)}\n    “{escape(quote)}”"
 
 
 def render_not_found(answer: Answer, texts: Texts) -> str:
@@ -148,10 +164,10 @@ def render_not_found(answer: Answer, texts: Texts) -> str:
     return fit("\n".join(lines))
 
 
-def render_inline_passage(hit: Hit, texts: Texts) -> str:
+def render_inline_passage(hit: Hit, texts: Texts, origin: Origin = None) -> str:
     """What choosing an inline result posts: the answering sentences and the citation."""
     for budget in PASSAGE_BUDGETS:
-        message = _best_passage(hit, texts, False, budget)
+        message = _best_passage(hit, texts, False, budget, origin)
         if len(message) <= MESSAGE_LIMIT:
             return message
     return fit(message)

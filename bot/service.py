@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.rendering import MAX_HITS
 from retrieval import Answer, IndexReport, SearchEngine, open_engine
+from retrieval.answer.examples import example_questions
 from retrieval.answer.followup import Conversation
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ class QaService:
     def engine(self) -> SearchEngine:
         return self._engine
 
-    async def ask(self, question: str, top_k: int = MAX_HITS) -> Answer:
+    async def ask(self, question: str, top_k: int = MAX_HITS, *, engine: SearchEngine | None = None) -> Answer:
+        """Ask the shared engine, or ``engine`` (a chat's library)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._engine.ask, question, top_k)
+        return await loop.run_in_executor(self._executor, (engine or self._engine).ask, question, top_k)
 
     async def converse(self, conversation: Conversation, question: str) -> tuple[Answer, str | None]:
         """``conversation.ask``: the answer, and what a follow-up was taken to mean."""
@@ -71,14 +73,7 @@ class QaService:
         """Questions this corpus really answers, built from its own coined
         terms and checked by asking them; shown by /start and /help."""
         if self._examples is None:
-            found = []
-            for term in self._engine.suggestions(4 * n):
-                for question in (f"{term}是什么？", term):
-                    if self._engine.ask(question).answered:
-                        found.append(question)
-                        break
-                if len(found) == n:
-                    break
+            found = example_questions(self._engine, n)
             if not found and self._engine.chunks:
                 found.append(self._engine.chunks[0].title)
             self._examples = found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import library_texts
+
 
 @dataclass(frozen=True)
 class Texts:
@@ -50,6 +52,7 @@ class Texts:
     reloading: str
     reloaded: str
     description: dict[str, str]
+    library: library_texts.LibraryTexts
 
 
 ZH = Texts(
@@ -115,7 +118,11 @@ ZH = Texts(
         "ask": "提问：/ask 问题",
         "sources": "文档列表",
         "about": "关于这个机器人",
+        "remove": "删除本聊天的一篇文档：/remove 编号",
+        "stats": "统计",
+        "reload": "重新读取共享文档",
     },
+    library=library_texts.ZH,
 )
 
 EN = Texts(
@@ -182,7 +189,11 @@ EN = Texts(
         "ask": "Ask: /ask question",
         "sources": "List the documents",
         "about": "About this bot",
+        "remove": "Remove one of this chat's documents: /remove N",
+        "stats": "Statistics",
+        "reload": "Re-read the shared documents",
     },
+    library=library_texts.EN,
 )
 
 LANGUAGES = {"zh": ZH, "en": EN}

@@ -170,6 +170,7 @@ class OfflineBot:
 
 def make_deps(qa: QaService, *, store: StateStore | None = None, **settings) -> Deps:
     settings.setdefault("telegram_bot_token", TOKEN)
+    settings.setdefault("data_dir", Path(tempfile.mkdtemp(prefix="bot-data-")))  # never the checkout's data/
     config = Settings(_env_file=None, **settings)
     return Deps(settings=config, texts=LANGUAGES[config.bot_language], qa=qa, store=store or StateStore())
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz0123"
 MAX_TEXT_UTF16 = 4096
@@ -620,6 +620,9 @@ class FakeBotApi:
         self._callback_queries: dict[str, bool] = {}  # id -> answered
         self._inline_queries: dict[str, bool] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self._admins: dict[int, list[int]] = {}  # chat id -> administrators' user ids
+        self.downloads: list[str] = []  # file paths served, in order
         self._failures: dict[str, list[ApiError]] = {}
         self._faults: list[Fault] = []
         self.fault_log: list[tuple[str, str, dict]] = []  # (method, kind, params) of every fault injected
@@ -647,6 +650,8 @@ class FakeBotApi:
             "answerCallbackQuery": self._answer_callback_query,
             "answerInlineQuery": self._answer_inline_query,
             "setMyCommands": self._set_my_commands,
+            "getFile": self._get_file,
+            "getChatAdministrators": self._get_chat_administrators,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
         }
@@ -701,6 +706,11 @@ class FakeBotApi:
         if self._server is None:
             raise RuntimeError("FakeBotApi is not started")
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """TELEGRAM_API_FILE_URL: downloads are GET <file_url><token>/<file_path>."""
+        return self.base_url.removesuffix("/bot") + "/file/bot"
 
     def url(self, method: str) -> str:
         return f"{self.base_url}{self.token}/{method}"
@@ -797,6 +807,39 @@ class FakeBotApi:
             if caption_entities := detect_entities(caption):
                 fields["caption_entities"] = caption_entities
         return self._user_message(fields, chat, user, reply_to, message_thread_id)
+
+    def send_document(self, content: bytes, file_name: str | None = "document.pdf", *, caption: str | None = None,
+                      chat=None, user=None, reply_to=None, message_thread_id=None, mime_type: str | None = None,
+                      file_size: int | None = None, sender_chat: dict | None = None) -> dict:
+        """A document message whose file the bot can fetch with getFile.
+        ``file_size`` overrides the size Telegram reports (to test the 20 MB limit cheaply)."""
+        with self._cond:
+            number = len(self._files) + 1
+            file_id = f"BQACAgIAAxkBAAIfake{number:06d}"
+            self._files[file_id] = (f"documents/file_{number}.bin", bytes(content))
+        document: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"AgADfake{number:06d}",
+                                    "file_size": len(content) if file_size is None else file_size}
+        if file_name is not None:
+            document["file_name"] = file_name
+        if mime_type:
+            document["mime_type"] = mime_type
+        fields: dict[str, Any] = {"document": document}
+        if caption:
+            fields["caption"] = caption
+            if caption_entities := detect_entities(caption):
+                fields["caption_entities"] = caption_entities
+        if sender_chat is not None:
+            fields["sender_chat"] = dict(sender_chat)
+        return self._user_message(fields, chat, user, reply_to, message_thread_id)
+
+    def migrate_group(self, group: dict, supergroup_id: int) -> dict:
+        """The service message Telegram sends a group that became a supergroup."""
+        return self._user_message({"migrate_to_chat_id": supergroup_id}, group, None, None, None)
+
+    def set_admins(self, chat_id: int, user_ids: list[int]) -> None:
+        """Who getChatAdministrators lists for a group (the bot is always added)."""
+        with self._cond:
+            self._admins[chat_id] = list(user_ids)
 
     def press_button(self, message: dict, callback_data: str, *, user: dict | None = None,
                      strict: bool = True) -> dict:
@@ -1038,6 +1081,9 @@ class FakeBotApi:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         url = urlsplit(handler.path)
+        if url.path.startswith("/file/bot"):
+            self._serve_file(handler, url.path)
+            return
         match = re.fullmatch(r"/bot([^/]*)/([A-Za-z0-9_]+)", url.path)
         method, params = (match.group(2) if match else url.path), {}
         try:
@@ -1112,6 +1158,26 @@ class FakeBotApi:
             handler.wfile.write(payload)
         except OSError:
             pass  # the client gave up (e.g. PTB cancelled a long poll on shutdown)
+
+    def _serve_file(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        """GET /file/bot<token>/<file_path>, as Telegram's file server answers it."""
+        match = re.fullmatch(r"/file/bot([^/]*)/(.+)", unquote(path))  # PTB percent-encodes the token's colon
+        with self._cond:
+            content = None
+            if match and match.group(1) == self.token:
+                content = next((data for file_path, data in self._files.values() if file_path == match.group(2)), None)
+                if content is not None:
+                    self.downloads.append(match.group(2))
+        status = 200 if content is not None else (401 if match and match.group(1) != self.token else 404)
+        body = content if content is not None else b'{"ok":false,"error_code":404,"description":"Not Found"}'
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/octet-stream")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except OSError:
+            pass
 
     @staticmethod
     def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
@@ -1245,6 +1311,32 @@ class FakeBotApi:
 
     def _get_me(self, params: dict) -> dict:
         return dict(self.bot_user)
+
+    def _get_file(self, params: dict) -> dict:
+        file_id = params.get("file_id")
+        if file_id not in self._files:
+            raise bad_request("invalid file_id")
+        file_path, content = self._files[file_id]
+        if len(content) > 20 * 1024 * 1024:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id[-8:]}", "file_size": len(content),
+                "file_path": file_path}
+
+    def _get_chat_administrators(self, params: dict) -> list[dict]:
+        chat = self._chat(params)
+        if chat["type"] == "private":
+            raise bad_request("there are no administrators in the private chat")
+        members = [{"status": "administrator", "user": dict(self.bot_user), "can_be_edited": False,
+                    "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                    "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
+                    "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+                    "can_edit_stories": False, "can_delete_stories": False}]
+        for number, user_id in enumerate(self._admins.get(chat["id"], [])):
+            members.append({"status": "creator" if number == 0 else "administrator",
+                            "user": self.user(user_id), "is_anonymous": False}
+                           | ({} if number == 0 else {k: v for k, v in members[0].items()
+                                                       if k.startswith("can_")}))
+        return members
 
     def _get_updates(self, params: dict) -> list[dict]:
         if self._webhook["url"]:

@@ -73,8 +73,12 @@ GROUP = dict(chat_id=-1001234567890, title="文档问答测试群")
 
 
 def test_startup_registers_commands_for_private_and_group_chats(api, running):
-    scopes = {c.params["scope"]["type"] for c in api.calls if c.method == "setMyCommands" and c.ok}
-    assert scopes == {"all_private_chats", "all_group_chats"}
+    menus = {c.params["scope"]["type"]: [cmd["command"] for cmd in c.params["commands"]]
+             for c in api.calls if c.method == "setMyCommands" and c.ok}
+    assert set(menus) == {"all_private_chats", "all_group_chats", "all_chat_administrators"}
+    # /remove is offered to those who may use it: group admins (LIBRARY_UPLOADS=admins).
+    assert "remove" in menus["all_chat_administrators"] and "remove" not in menus["all_group_chats"]
+    assert "remove" not in menus["all_private_chats"]
 
 
 # ----------------------------------------------------------------- private chats

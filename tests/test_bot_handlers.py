@@ -103,9 +103,8 @@ def test_an_unanswerable_question_says_so_and_cites_nothing(qa):
                      "is_animated": False, "is_video": False}},
         {"photo": [{"file_id": "p", "file_unique_id": "pu", "width": 90, "height": 90}]},
         {"voice": {"file_id": "v", "file_unique_id": "vu", "duration": 2}},
-        {"document": {"file_id": "d", "file_unique_id": "du", "file_name": "报告.pdf"}},
     ],
-    ids=["sticker", "photo", "voice", "file"],
+    ids=["sticker", "photo", "voice"],
 )
 def test_non_text_messages_get_a_hint_in_private(qa, content):
     async def scenario(bot):
@@ -113,6 +112,17 @@ def test_non_text_messages_get_a_hint_in_private(qa, content):
 
     [reply] = sent_messages(run_offline(qa, scenario))
     assert ZH.not_text.split("，")[0] in plain(reply["text"])
+
+
+def test_a_document_from_someone_who_may_not_upload_gets_one_polite_line(qa):
+    """Uploads are for ADMIN_USER_IDS by default; nothing is downloaded."""
+    async def scenario(bot):
+        return await bot.send(message_update(None, document={"file_id": "d", "file_unique_id": "du", "file_name": "报告.pdf"}))
+
+    calls = run_offline(qa, scenario)
+    [reply] = sent_messages(calls)
+    assert plain(reply["text"]) == ZH.library.refused["private"]
+    assert not [c for c in calls if c.method == "getFile"]
 
 
 @pytest.mark.parametrize(
