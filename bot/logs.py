@@ -18,6 +18,10 @@ from typing import TextIO
 TOKEN_SHAPE = re.compile(r"\d{3,15}(?::|%3A)[A-Za-z0-9_-]{30,64}", re.IGNORECASE)
 SECRET_PART_MIN = 8  # pieces of a token's secret this long are never ordinary text
 REDACTED = "<bot-token>"
+# A file download URL holds the token and names the user's file: never logged,
+# whatever server it is on (TELEGRAM_API_FILE_URL), token redacted or not.
+FILE_URL = re.compile(r"\b\w+://[^\s'\"<>]*/file/bot[^\s'\"]*")
+FILE_URL_REDACTED = "<file-url>"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -43,6 +47,7 @@ class RedactingFormatter(logging.Formatter):
         self._secrets = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE) if ordered else None
 
     def redact(self, text: str) -> str:
+        text = FILE_URL.sub(FILE_URL_REDACTED, text)
         if self._secrets is not None:
             text = self._secrets.sub(REDACTED, text)
         return TOKEN_SHAPE.sub(REDACTED, text)

@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             for opened in _open_state(settings):
                 opened.close()
+            _check_data_dir(settings)
             print(f"configuration OK; {len(qa.sources())} documents, {len(qa.engine.chunks)} chunks", file=sys.stderr)
             return 0
         if args.console or not settings.has_token:
@@ -98,7 +99,9 @@ def _open_state(settings: Settings) -> tuple[StateStore, UpdateJournal]:
 
 def _run_bot(settings: Settings, qa: QaService) -> int:
     configure_logging(settings.log_level, settings.telegram_bot_token)
+    _check_data_dir(settings)
     store, journal = _open_state(settings)
+    deps = None
     try:
         qa.warm_up()
         deps = Deps(settings=settings, texts=LANGUAGES[settings.bot_language], qa=qa, store=store)
@@ -111,7 +114,21 @@ def _run_bot(settings: Settings, qa: QaService) -> int:
         journal.close()
         store.close()
         qa.close()
+        if deps is not None:
+            deps.libraries.close()
     return 0
+
+
+def _check_data_dir(settings: Settings) -> None:
+    """Chats' uploads are kept under DATA_DIR: it must be writable now, not at the first upload."""
+    folder = settings.data_dir / "libraries"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"DATA_DIR: cannot write to {folder}: {exc.strerror or exc}") from None
 
 
 async def _serve_until_signalled(application, journal: UpdateJournal) -> None:

@@ -397,3 +397,74 @@ def test_a_restart_loses_nothing(api, qa, pdf, tmp_path):
         assert "第2页" in ask(api, FACT_QUESTION, chat, user(api, MEMBER))
         assert "四点二米" in ask(api, "广寒镜的口径是多少？", chat, user(api, MEMBER))
         assert [d.name for d in deps.libraries.documents(_scope(chat))] == ["plan.pdf", "moon.txt"]
+
+
+# ----------------------------------------------------------------- the operator's view
+
+
+def test_python_m_bot_configured_only_by_the_environment_keeps_each_groups_library(tmp_path, pdf):
+    """What an operator runs, and what the issue's own check does: the
+    unmodified bot, five environment variables, two groups, a restart."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    data = tmp_path / "data"
+
+    def launch(server):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TELEGRAM_", "CORPUS_", "ALLOWED_", "WEBHOOK_", "DATA_", "LIBRARY_", "ADMIN_"))}
+        env.update(TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_BASE_URL=server.base_url,
+                   TELEGRAM_API_FILE_URL=server.file_url, DATA_DIR=str(data), ADMIN_USER_IDS=str(OPERATOR),
+                   PYTHONPATH=str(repo))
+        return subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def stop(process):
+        process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+        assert process.returncode == 0, stderr[-2000:]
+        return stderr
+
+    with FakeBotApi() as server:
+        first, second = server.group_chat(-100901, title="甲组"), server.group_chat(-100902, title="乙组")
+        operator, member = server.user(OPERATOR), server.user(MEMBER)
+        process = launch(server)
+        try:
+            server.wait_for("setMyCommands", timeout=90)
+            assert "已加入" in upload(server, pdf, "plan.pdf", first, operator, timeout=90)
+            assert "第2页" in ask(server, FACT_QUESTION, first, member)
+            assert FACT_TITLE not in ask(server, FACT_QUESTION, second, member)
+
+            mark = server.mark()
+            server.send_document(TEXT_DOCUMENT.encode(), "moon.txt", chat=second, user=member)
+            server.assert_no_call("sendMessage", within=1.5, after=mark)  # a non-admin's upload changes nothing
+            assert "四点二米" not in ask(server, "广寒镜的口径是多少？", second, member)
+
+            reply = upload(server, b"%PDF-1.5\n" + b"\x00\xff" * 300, "坏文件.pdf", first, operator)
+            assert "坏文件.pdf" in reply and "没有变化" in reply
+            assert "已加入" in upload(server, TEXT_DOCUMENT.encode(), "moon.txt", first, operator)
+
+            mark = server.mark()
+            server.send_text("/remove 1", chat=first, user=operator)
+            confirm = server.wait_for("sendMessage", lambda c: c.params["chat_id"] == first["id"], after=mark).result
+            mark = server.mark()
+            server.press_button(confirm, confirm["reply_markup"]["inline_keyboard"][0][0]["callback_data"], user=operator)
+            server.wait_for("editMessageText", lambda c: "已删除" in c.params["text"], after=mark, timeout=60)
+            assert FACT_TITLE not in ask(server, FACT_QUESTION, first, member)
+        finally:
+            stderr = stop(process)
+        assert server.token not in stderr and "/file/bot" not in stderr
+
+        process = launch(server)
+        try:
+            assert "四点二米" in ask(server, "广寒镜的口径是多少？", first, member, timeout=90)
+            assert "四点二米" not in ask(server, "广寒镜的口径是多少？", second, member)
+        finally:
+            stop(process)

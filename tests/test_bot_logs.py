@@ -164,3 +164,17 @@ def test_the_secret_half_and_its_pieces_are_removed_on_their_own():
 def test_a_token_shape_with_an_encoded_colon_is_removed():
     line = formatter().format(record("POST /bot987654321%3AZZZdqTcvCH1vGWJxfSeofSAs0K5PALDxyz/getMe"))
     assert line == f"POST /bot{REDACTED}/getMe"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://api.telegram.org/file/bot{TOKEN}/documents/file_7.pdf",
+        "http://127.0.0.1:8081/file/bot123456789%3AAAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq/documents/x.pdf",
+        f"http://files.local/file/bot{REDACTED}/documents/file_7.pdf",  # even with the token already gone
+    ],
+)
+def test_file_urls_are_never_logged(url):
+    line = formatter().format(record("downloading %s failed", url))
+    assert "/file/bot" not in line and "file_7" not in line and "x.pdf" not in line
+    assert line == "downloading <file-url> failed"
