@@ -26,6 +26,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.access import manages
 from bot.config import Settings
 from bot.delivery import stop_typing, typing_soon
 from bot.conversations import ChatContext, ChatContexts
@@ -145,8 +146,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         full=escape(d.texts.button_full),
         more=escape(d.texts.button_more),
     )
-    if d.settings.library_uploads != "off":
-        text += d.texts.library.help_upload_html
+    message = update.effective_message
+    if d.settings.library_uploads != "off" and await manages(d, context.bot, message.chat, message.from_user, message.sender_chat):
+        text += d.texts.library.help_upload_html  # only for those whose uploads are taken
     await _send(update.effective_message, text)
 
 

@@ -20,9 +20,9 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.access import manages
 from bot.handlers import Deps, _mentions_bot, _replies_to_bot, _send, deps
 from bot.libraries import NeedsConfirmation, Scope, Uploader, scope_for_chat
-from bot.libraries.permissions import may_manage
 from bot.libraries.quotas import check_file_size
 from bot.library_rendering import render_outcome, render_sources, where
 from bot.rendering import escape
@@ -36,19 +36,6 @@ _CALLBACK = re.compile(r"l:(rm|rp):([0-9a-f]{6,16}):([yn])")
 
 
 # ----------------------------------------------------------------- who may manage
-
-
-async def manages(d: Deps, bot, chat, user, sender_chat=None) -> bool:
-    mode = d.settings.library_uploads
-    private = chat.type == ChatType.PRIVATE
-    user_id = user.id if user is not None else None
-    admins = frozenset()
-    if mode == "admins" and not private and user_id not in d.settings.admin_user_ids:
-        admins = await d.admins.of(bot, chat.id)
-    return may_manage(
-        mode, private=private, user_id=user_id, operators=d.settings.admin_user_ids, chat_admins=admins,
-        posted_as_the_chat=sender_chat is not None and sender_chat.id == chat.id,
-    )
 
 
 def refusal(d: Deps, chat) -> str:

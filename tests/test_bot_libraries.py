@@ -385,18 +385,20 @@ def test_a_group_that_becomes_a_supergroup_keeps_its_library(api, running):
     assert "四点二米" in ask(api, "广寒镜的口径是多少？", new, user(api, MEMBER))
 
 
-def test_a_restart_loses_nothing(api, qa, pdf, tmp_path):
-    """A second bot on the same DATA_DIR answers the documents the first one took."""
-    chat = group(api, -100127)
-    first, _ = start_bot(api, qa, tmp_path)
-    with first:
-        upload(api, pdf, "plan.pdf", chat, user(api, GROUP_ADMIN))
-        upload(api, TEXT_DOCUMENT.encode(), "moon.txt", chat, user(api, GROUP_ADMIN))
-    second, deps = start_bot(api, qa, tmp_path)
-    with second:
-        assert "第2页" in ask(api, FACT_QUESTION, chat, user(api, MEMBER))
-        assert "四点二米" in ask(api, "广寒镜的口径是多少？", chat, user(api, MEMBER))
-        assert [d.name for d in deps.libraries.documents(_scope(chat))] == ["plan.pdf", "moon.txt"]
+def test_a_restart_loses_nothing(qa, pdf, tmp_path):
+    """A second bot on the same DATA_DIR answers the documents the first one took.
+    (Its own Bot API server: the module's bot must not take these updates.)"""
+    with FakeBotApi() as api:
+        chat = group(api, -100127)
+        first, _ = start_bot(api, qa, tmp_path)
+        with first:
+            upload(api, pdf, "plan.pdf", chat, user(api, GROUP_ADMIN))
+            upload(api, TEXT_DOCUMENT.encode(), "moon.txt", chat, user(api, GROUP_ADMIN))
+        second, deps = start_bot(api, qa, tmp_path)
+        with second:
+            assert "第2页" in ask(api, FACT_QUESTION, chat, user(api, MEMBER))
+            assert "四点二米" in ask(api, "广寒镜的口径是多少？", chat, user(api, MEMBER))
+            assert [d.name for d in deps.libraries.documents(_scope(chat))] == ["plan.pdf", "moon.txt"]
 
 
 # ----------------------------------------------------------------- the operator's view
@@ -468,3 +470,34 @@ def test_python_m_bot_configured_only_by_the_environment_keeps_each_groups_libra
             assert "四点二米" not in ask(server, "广寒镜的口径是多少？", second, member)
         finally:
             stop(process)
+
+
+def test_a_forum_groups_library_belongs_to_all_its_topics(api, running):
+    forum = api.group_chat(-100128, title="读书会", is_forum=True)
+    api.set_admins(-100128, [GROUP_ADMIN])
+    mark = api.mark()
+    api.send_document(TEXT_DOCUMENT.encode(), "moon.txt", chat=forum, user=user(api, GROUP_ADMIN), message_thread_id=7)
+    final_status(api, forum["id"], mark)
+    mark = api.mark()
+    api.send_text("/ask 广寒镜的口径是多少？", chat=forum, user=user(api, MEMBER), message_thread_id=9)
+    reply = api.wait_for("sendMessage", lambda c: c.params["chat_id"] == forum["id"], after=mark)
+    assert "四点二米" in text_of(reply.params["text"]) and reply.params.get("message_thread_id") == 9
+
+
+def test_help_and_stats_show_the_library_to_those_who_manage_it(api, running):
+    chat = group(api, -100129)
+    mark = api.mark()
+    api.send_text("/help", chat=chat, user=user(api, MEMBER))
+    member_help = text_of(api.wait_for("sendMessage", lambda c: c.params["chat_id"] == chat["id"], after=mark).params["text"])
+    mark = api.mark()
+    api.send_text("/help", chat=chat, user=user(api, GROUP_ADMIN))
+    admin_help = text_of(api.wait_for("sendMessage", lambda c: c.params["chat_id"] == chat["id"], after=mark).params["text"])
+    assert "添加文档" in admin_help and "/remove 1" in admin_help and "添加文档" not in member_help
+
+    operator = api.private_chat(OPERATOR)
+    upload(api, TEXT_DOCUMENT.encode(), "moon-stats.txt", chat, user(api, GROUP_ADMIN))
+    mark = api.mark()
+    api.send_text("/stats", chat=operator, user=user(api, OPERATOR))
+    stats = text_of(api.wait_for("sendMessage", lambda c: c.params["chat_id"] == OPERATOR, after=mark).params["text"])
+    match = re.search(r"文档库：(\d+) 个，共 (\d+) 篇文档", stats)
+    assert match and int(match.group(1)) >= 1 and int(match.group(2)) >= 1

@@ -380,3 +380,22 @@ def test_a_zip_bomb_is_refused_and_changes_nothing(libraries, tmp_path, monkeypa
     outcome = asyncio.run(libraries.add(scope, staged, "bomb.docx", Uploader(1, "小王")))
     assert isinstance(outcome, Rejected) and outcome.reason == "unreadable" and "MB" in outcome.detail
     assert libraries.documents(scope) == []
+
+
+def test_two_uploads_to_one_library_at_once_are_queued_not_interleaved(libraries):
+    scope = scope_for_chat("supergroup", -12)
+
+    async def both():
+        staged = []
+        for text, name in ((MOON, "moon.txt"), (MARS, "mars.txt")):
+            path = libraries.staging_path(scope, name)
+            path.write_text(text, encoding="utf-8")
+            staged.append((path, name))
+        return await asyncio.gather(*(libraries.add(scope, p, n, Uploader(1, "小王")) for p, n in staged))
+
+    first, second = asyncio.run(both())
+    assert isinstance(first, Added) and isinstance(second, Added)
+    assert {first.number, second.number} == {1, 2}
+    assert sorted(d.name for d in libraries.documents(scope)) == ["mars.txt", "moon.txt"]
+    assert "月面观测站手册" in answered_from(libraries, scope, "广寒镜的口径是多少")
+    assert "火星基地规划" in answered_from(libraries, scope, "赤霞计划建设多少座穹顶温室")

@@ -57,7 +57,7 @@ class ChatAdmins:
             members = await bot.get_chat_administrators(chat_id)
             admins = frozenset(m.user.id for m in members)
             self._cache[chat_id] = (now + self.ttl, admins)
-        except TelegramError as exc:
+        except (TelegramError, TypeError, ValueError, KeyError) as exc:  # an error, or an answer we cannot read
             log.warning("could not list the administrators of chat %s: %s", chat_id, exc)
             admins = frozenset()
             self._cache[chat_id] = (now + FAILED_TTL, admins)
