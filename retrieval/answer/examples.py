@@ -72,7 +72,7 @@ def _distinctive_words(engine: SearchEngine, chunks) -> list[str]:
     weight: dict[str, float] = {}
     for chunk in chunks[:60]:
         previous = None
-        for pair in jieba.posseg.cut(chunk.text):
+        for pair in jieba.posseg.cut(chunk.text, HMM=False):  # its HMM pass costs seconds a page
             word = engine.analyzer.normalize(pair.word)
             noun = (pair.flag[:1] == "n" or pair.flag == "vn") and len(word) >= 2 and not word.isdigit()
             if not noun or word not in vocabulary:
