@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.libraries.quotas import Quotas
@@ -28,6 +28,7 @@ class ConfigError(Exception):
 
 IdList = Annotated[frozenset[int], NoDecode]
 PathList = Annotated[list[Path], NoDecode]
+UrlList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -50,6 +51,14 @@ class Settings(BaseSettings):
     library_max_mb: float = Field(200.0, gt=0)
     upload_max_mb: float = Field(20.0, gt=0)
     upload_max_pages: int = Field(1000, ge=1)
+    # Where the shared corpus is searched: the embedded index, or a SolrCloud
+    # collection filled by `python -m retrieval index --backend solr`.
+    search_backend: Literal["local", "solr"] = "local"
+    solr_url: UrlList = Field(default_factory=list)  # one or several node URLs, e.g. http://solr1:8983/solr
+    solr_collection: str = ""
+    solr_user: str = ""
+    solr_password: SecretStr = SecretStr("")
+    solr_timeout: float = Field(5.0, gt=0, le=120)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     bot_language: Literal["zh", "en"] = "zh"
     # A private chat's follow-up context lapses after this many seconds of
@@ -96,6 +105,16 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file or folder: {', '.join(missing)}")
         return value
 
+    @field_validator("solr_url", mode="before")
+    @classmethod
+    def _split_urls(cls, value):
+        if isinstance(value, str):
+            value = [part.strip() for part in re.split(r"[,\s]+", value) if part.strip()]
+        bad = [u for u in value if not re.match(r"^https?://[^\s/]+", u)]
+        if bad:
+            raise ValueError(f"not http(s) URLs: {', '.join(bad)} (write them comma-separated, like http://solr1:8983/solr)")
+        return [u.rstrip("/") for u in value]
+
     @field_validator("admin_user_ids", "allowed_chat_ids", mode="before")
     @classmethod
     def _split_ids(cls, value):
@@ -107,13 +126,13 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("log_level", "bot_language", "library_uploads", mode="before")
+    @field_validator("log_level", "bot_language", "library_uploads", "search_backend", mode="before")
     @classmethod
     def _case_insensitive(cls, value):
         if not isinstance(value, str):
             return value
         value = value.strip()
-        return value.lower() if value.lower() in {"zh", "en", "admins", "members", "off"} else value.upper()
+        return value.lower() if value.lower() in {"zh", "en", "admins", "members", "off", "local", "solr"} else value.upper()
 
     @field_validator("webhook_secret_token")
     @classmethod
@@ -122,6 +141,19 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - only")
         return value
+
+    @model_validator(mode="after")
+    def _solr_needs_where(self) -> "Settings":
+        if self.search_backend == "solr":
+            if not self.solr_url:
+                raise ValueError("SOLR_URL: SEARCH_BACKEND=solr needs at least one Solr node URL")
+            if not self.solr_collection:
+                raise ValueError("SOLR_COLLECTION: SEARCH_BACKEND=solr needs the collection's name")
+        return self
+
+    @property
+    def solr_auth(self) -> tuple[str, str] | None:
+        return (self.solr_user, self.solr_password.get_secret_value()) if self.solr_user else None
 
     @model_validator(mode="after")
     def _webhook_needs_https(self) -> "Settings":

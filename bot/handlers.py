@@ -48,6 +48,7 @@ from bot.service import QaService
 from bot.state import AskedQuestion, StateStore
 from bot.texts import Texts
 from retrieval.answer.search import MAX_QUESTION_CHARS
+from retrieval.backends import SearchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -455,17 +456,25 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (the log formatter strips the token) and apologise without details."""
-    log.error("error while handling an update", exc_info=context.error)
+    texts = deps(context).texts
+    if isinstance(context.error, SearchUnavailable):
+        # The search backend is down, not the bot: say so; the next question tries it again.
+        log.warning("search is unavailable: %s", context.error)
+        apology = texts.search_unavailable
+    else:
+        log.error("error while handling an update", exc_info=context.error)
+        apology = texts.error
     if not isinstance(update, Update):
         return
-    texts = deps(context).texts
     try:
         if update.callback_query:
-            await update.callback_query.answer(texts.error, show_alert=True)
+            await update.callback_query.answer(apology, show_alert=True)
+        elif update.inline_query:
+            await update.inline_query.answer([], cache_time=0, is_personal=True)
         elif update.effective_message and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
-            await update.effective_message.reply_text(escape(texts.error))
+            await update.effective_message.reply_text(escape(apology))
         elif update.effective_message and _addressed(update, context):
-            await update.effective_message.reply_text(escape(texts.error))
+            await update.effective_message.reply_text(escape(apology))
     except TelegramError:
         log.warning("could not tell the user about the error either", exc_info=True)
 

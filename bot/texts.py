@@ -38,6 +38,7 @@ class Texts:
     not_text: str
     not_allowed: str
     error: str
+    search_unavailable: str
     busy_expired: str
     button_full: str
     button_collapse: str
@@ -99,6 +100,7 @@ ZH = Texts(
     not_text="我只能读文字。请用文字发送问题，例如：{example}",
     not_allowed="抱歉，这个机器人只在指定的聊天中使用。",
     error="抱歉，处理时出了点问题，请稍后再试。",
+    search_unavailable="抱歉，检索服务暂时不可用，请过一会儿再问。",
     busy_expired="这条回答已经过期，请重新提问。",
     button_full="📄 全文",
     button_collapse="📄 收起",
@@ -170,6 +172,7 @@ EN = Texts(
     not_text="I can only read text. Please send your question as text, for example: {example}",
     not_allowed="Sorry, this bot is only available in certain chats.",
     error="Sorry, something went wrong. Please try again later.",
+    search_unavailable="Sorry, search is unavailable at the moment. Please ask again in a little while.",
     busy_expired="This answer has expired; please ask again.",
     button_full="📄 Full text",
     button_collapse="📄 Collapse",
