@@ -71,8 +71,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_corpus(settings: Settings) -> QaService:
+    backend = None
+    if settings.search_backend == "solr":
+        from retrieval.backends.solr import SolrBackend
+
+        backend = SolrBackend(settings.solr_url, settings.solr_collection, auth=settings.solr_auth,
+                              timeout=settings.solr_timeout)
     try:
-        qa, report = QaService.open(settings.corpus_paths, settings.index_dir, progress=progress_printer(always=True))
+        qa, report = QaService.open(settings.corpus_paths, settings.index_dir, progress=progress_printer(always=True),
+                                    backend=backend)
     except IndexLoadError as exc:
         raise ConfigError(f"INDEX_DIR: {exc}") from None
     except OSError as exc:

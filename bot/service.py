@@ -16,6 +16,8 @@ from pathlib import Path
 from bot.rendering import MAX_HITS
 from retrieval import Answer, IndexReport, SearchEngine, open_engine
 from retrieval.answer.examples import example_questions
+from retrieval.backends import SearchUnavailable
+from retrieval.backends.configure import attach
 from retrieval.answer.followup import Conversation
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,12 @@ class Source:
 
 
 class QaService:
-    def __init__(self, engine: SearchEngine, corpus: list[Path] | None = None, index_dir: Path | None = None):
+    def __init__(self, engine: SearchEngine, corpus: list[Path] | None = None, index_dir: Path | None = None,
+                 backend=None):
+        # A search backend (SolrCloud) behind the shared engine, kept across /reload.
+        self._backend = backend
+        if backend is not None:
+            attach(engine, backend)
         self._engine = engine
         self._corpus = corpus
         self._index_dir = index_dir
@@ -37,9 +44,9 @@ class QaService:
         self._examples: list[str] | None = None
 
     @classmethod
-    def open(cls, corpus: list[Path] | None, index_dir: Path | None, progress=None) -> tuple["QaService", IndexReport]:
+    def open(cls, corpus: list[Path] | None, index_dir: Path | None, progress=None, backend=None) -> tuple["QaService", IndexReport]:
         engine, report = open_engine(corpus, index_dir, progress=progress)
-        return cls(engine, corpus, index_dir), report
+        return cls(engine, corpus, index_dir, backend), report
 
     @property
     def engine(self) -> SearchEngine:
@@ -81,8 +88,11 @@ class QaService:
 
     def warm_up(self) -> None:
         """Load jieba's lazily loaded tables now rather than on a user's first question."""
-        self._engine.ask("北京的天气怎么样")
-        self.examples()
+        try:
+            self._engine.ask("北京的天气怎么样")
+            self.examples()
+        except SearchUnavailable as exc:  # the bot starts anyway; questions are answered once search is back
+            log.warning("search is unavailable at start: %s", exc)
 
     async def reload(self) -> IndexReport:
         """Re-read the corpus (reusing the saved index if nothing changed) and swap engines."""
@@ -90,9 +100,13 @@ class QaService:
         engine, report = await loop.run_in_executor(
             self._executor, lambda: open_engine(self._corpus, self._index_dir)
         )
+        if self._backend is not None:
+            attach(engine, self._backend)
         self._engine = engine
         self._examples = None
         return report
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._backend is not None:
+            self._backend.close()

@@ -21,6 +21,8 @@ from retrieval.answer.search import COVERAGE_WEIGHT, DEFAULT_TOP_K, RERANK_DEPTH
 from retrieval.answer.second_stage import Weights
 from retrieval.index.bm25 import B, K1
 from retrieval.index.store import IndexLoadError
+from retrieval.backends import BackendConfigError, SearchUnavailable, SolrSetupError
+from retrieval.backends.configure import attach, solr_from_settings
 from retrieval.present.terminal import progress_printer, utf8_stdio
 
 EXAMPLES = """\
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--index", type=Path, metavar="DIR", required=index_required,
                          help="index folder: reused while the corpus is unchanged, rebuilt when it changes")
 
+    def backend_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--backend", choices=("local", "solr"), default=os.environ.get("SEARCH_BACKEND", "local") or "local",
+                         help="where chunks are searched: the embedded index (default) or SolrCloud ($SEARCH_BACKEND)")
+        sub.add_argument("--solr-url", metavar="URL[,URL]", help="Solr node URLs, e.g. http://127.0.0.1:8983/solr ($SOLR_URL)")
+        sub.add_argument("--solr-collection", metavar="NAME", help="the collection ($SOLR_COLLECTION)")
+        sub.add_argument("--solr-timeout", type=float, metavar="S", help="seconds a query may take ($SOLR_TIMEOUT, default 5)")
+
     ask = commands.add_parser("ask", help="answer a question (or one per line from stdin)",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     corpus_options(ask)
@@ -63,10 +72,12 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"hits per question (default {DEFAULT_TOP_K})")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="?", help="the question; omit it to read questions from stdin")
+    backend_options(ask)
 
     index = commands.add_parser("index", help="build and save an index")
     corpus_options(index, index_required=True)
     index.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
+    backend_options(index)
     index.add_argument("--workers", type=_positive_int, metavar="N",
                        help="processes that tokenize (default: every core); tokens of unchanged files are reused")
 
@@ -87,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = with_examples("eval", "retrieval quality on a SQuAD-format QA set (each paragraph a document)",
                              EVAL_EXAMPLES)
     evaluate.add_argument("dataset", type=Path, help="SQuAD-format JSON (CMRC 2018, DRCD)")
+    backend_options(evaluate)
     evaluate.add_argument("--top-k", type=_positive_int, default=10, metavar="N",
                           help="paragraphs considered per question (default 10)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -108,6 +120,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="override analyzer choices for a study: "
                                + ", ".join(f"{k} (default {str(v).lower()})" for k, v in ANALYZER_DEFAULTS.items()))
 
+    solr = with_examples("solr", "set up a SolrCloud collection for --backend solr", SOLR_EXAMPLES)
+    solr_commands = solr.add_subparsers(dest="solr_command", required=True, metavar="ACTION")
+    setup = solr_commands.add_parser("setup", help="upload the configset and create the collection")
+    setup.add_argument("--url", required=True, metavar="URL", help="any node, e.g. http://127.0.0.1:8983/solr")
+    setup.add_argument("--collection", required=True, metavar="NAME")
+    setup.add_argument("--shards", type=_positive_int, default=2, metavar="N")
+    setup.add_argument("--replicas", type=_positive_int, default=2, metavar="R")
+
     calibrate = with_examples("calibrate",
                               'measure the "not found" decision: answerable vs unanswerable questions per threshold',
                               CALIBRATE_EXAMPLES)
@@ -127,6 +147,12 @@ CALIBRATE_EXAMPLES = """example:
 """
 ANALYZER_DEFAULTS = {**Analyzer.OPTIONS, "corpus_dictionary": True}
 ANALYZER_CHOICES = tuple(ANALYZER_DEFAULTS)
+SOLR_EXAMPLES = """examples:
+  python -m retrieval solr setup --url http://127.0.0.1:8983/solr --collection docs --shards 2 --replicas 2
+  python -m retrieval index --index .index --backend solr --solr-url http://127.0.0.1:8983/solr --solr-collection docs
+  python -m retrieval ask --index .index --backend solr --solr-url http://127.0.0.1:8983/solr --solr-collection docs "八张报表"
+Credentials for basic auth come from $SOLR_USER and $SOLR_PASSWORD (never printed).
+"""
 EVAL_EXAMPLES = """examples:
   python -m retrieval eval ../shared/eval/data/cmrc2018/squad-style-data/cmrc2018_dev.json
   python -m retrieval eval ../shared/eval/data/drcd/DRCD_dev.json --json
@@ -174,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     utf8_stdio()
     try:
         return COMMANDS[args.command](args)
-    except IndexLoadError as exc:
+    except (IndexLoadError, BackendConfigError, SearchUnavailable, SolrSetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -208,7 +234,13 @@ def _open(args, *, quiet: bool = False, always_progress: bool = False):
         corpus = ", ".join(str(p) for p in (args.corpus or default_corpus_paths()))
         print(f"error: no readable documents in {corpus}", file=sys.stderr)
         raise SystemExit(2)
+    if getattr(args, "backend", "local") == "solr" and args.command != "index":
+        attach(engine, _solr(args))
     return engine, report
+
+
+def _solr(args):
+    return solr_from_settings(args.solr_url, args.solr_collection, timeout=args.solr_timeout)
 
 
 def cmd_ask(args) -> int:
@@ -253,6 +285,8 @@ def _stdin_lines():
 
 def cmd_index(args) -> int:
     started = time.perf_counter()
+    if args.backend == "solr":
+        return _index_into_solr(args)
     if not args.force and (meta := current_index(args.corpus, args.index)) is not None:
         print(
             f"index unchanged: {meta['n_documents']} documents, {meta['n_chunks']} chunks, "
@@ -268,6 +302,40 @@ def cmd_index(args) -> int:
         f"index {how}: {report.documents} documents, {report.chunks} chunks, "
         f"{report.tokens} tokens, {report.seconds:.2f} s → {args.index}"
     )
+    return 0
+
+
+def _index_into_solr(args) -> int:
+    """The local index first (its token cache holds every chunk's tokens),
+    then only the files that changed since the last run go to Solr."""
+    from retrieval.backends.solr_indexing import send_index
+    from retrieval.index.building import load_token_lists
+    from retrieval.index.store import read_meta
+
+    if args.index is None:
+        print("error: --backend solr needs --index DIR: the local index records what was sent", file=sys.stderr)
+        return 2
+    backend = _solr(args)
+    engine, report = _open(args, always_progress=True)
+    digests = (read_meta(args.index) or {}).get("files") or {}
+    progress = progress_printer(always=True)
+    sent = send_index(backend, engine.chunks, load_token_lists(args.index), digests, args.index,
+                      progress=(lambda done, total: progress("sending to Solr", done, total)) if progress else None)
+    print(
+        f"solr collection {backend.collection}: {sent.files_sent} files sent ({sent.chunks_sent} chunks), "
+        f"{sent.files_deleted} deleted, {sent.files_unchanged} unchanged, {sent.seconds:.2f} s"
+    )
+    return 0
+
+
+def cmd_solr(args) -> int:
+    from retrieval.backends.solr_admin import setup_collection
+
+    auth = (os.environ["SOLR_USER"], os.environ.get("SOLR_PASSWORD", "")) if os.environ.get("SOLR_USER") else None
+    state = setup_collection(args.url, args.collection, shards=args.shards, replicas=args.replicas, auth=auth,
+                             progress=lambda line: print(line, file=sys.stderr))
+    replicas = sum(len(shard["replicas"]) for shard in state["shards"].values())
+    print(f"collection {args.collection}: {len(state['shards'])} shards, {replicas} replicas, all active")
     return 0
 
 
@@ -302,10 +370,13 @@ def cmd_eval(args) -> int:
         return 2
     progress = progress_printer(always=not args.json)
     report = (lambda done, total: progress("questions", done, total)) if progress else None
+    if args.backend == "solr":
+        args.engine = _eval_engine_on_solr(args, dataset)
     second_stage = {"rerank_depth": args.rerank_depth, "coverage_weight": args.coverage_weight}
     bm25 = {k: v for k, v in (("k1", args.k1), ("b", args.b)) if v is not None}
     try:
         metrics = evaluate(dataset, top_k=args.top_k, progress=report, rerank=args.rerank, bm25=bm25,
+                           engine=getattr(args, "engine", None),
                            second_stage=args.second_stage, expansion=args.expansion, **second_stage, **args.analyzer)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -325,6 +396,24 @@ def cmd_eval(args) -> int:
         print(metrics.table())
         print(f"{'analyzer':<26}  {changed}")
     return 0
+
+
+def _eval_engine_on_solr(args, dataset):
+    """The set's paragraphs, tokenized here, replace whatever the collection held."""
+    import tempfile
+
+    from retrieval.backends.solr_indexing import send_index
+    from retrieval.index.building import build_engine
+
+    backend = _solr(args)
+    engine, _ = build_engine(dataset.documents)
+    token_lists = [engine.analyzer.tokenize(chunk.text) for chunk in engine.chunks]
+    backend.request("update", {"commit": "true", "wt": "json"}, json_body={"delete": {"query": "*:*"}}, method="POST")
+    with tempfile.TemporaryDirectory() as record:
+        sent = send_index(backend, engine.chunks, token_lists, {}, Path(record))
+    print(f"sent {sent.chunks_sent} chunks to Solr collection {backend.collection} ({sent.seconds:.1f} s)", file=sys.stderr)
+    attach(engine, backend)
+    return engine
 
 
 def cmd_calibrate(args) -> int:
@@ -366,4 +455,5 @@ COMMANDS = {
     "chat": cmd_chat,
     "eval": cmd_eval,
     "calibrate": cmd_calibrate,
+    "solr": cmd_solr,
 }

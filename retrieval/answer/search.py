@@ -147,6 +147,10 @@ class SearchEngine:
         self.coverage_weight = coverage_weight
         self.second_stage_weights = second_stage_weights or second_stage.Weights()
         self.expansion = expansion.load_expansion()  # synonyms for the second stage; off unless configured
+        # Another search backend (SolrCloud) finds and scores the candidates;
+        # everything after that stays here. None: the sparse index above.
+        self.backend = None
+        self.libraries: frozenset[str] | None = None  # the backend's library filter
 
     @classmethod
     def build(cls, chunks: list[Chunk], analyzer: Analyzer) -> "SearchEngine":
@@ -190,13 +194,8 @@ class SearchEngine:
             return []
         rows = self.model.rows(ids)  # query terms × chunks
 
-        okapi = self.model.row_scores(rows, ids, counts)
-        # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching
-        # chunk from one that does not match; rank by a positive idf instead
-        # and still report Okapi's score.
-        ranking = self.model.row_scores(rows, ids, counts, self._positive_idf) if self.model.degenerate else okapi
         depth = max(top_k, self.rerank_depth) if self.rerank else top_k
-        top = _top_matching(ranking, rows, depth)
+        top, reported, ranking = self._candidates(rows, terms, ids, counts, depth)
 
         weights = relevance.term_weights(coverage_terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         snippet_weights = {**weights, **self._pair_weights(tokens)}
@@ -209,7 +208,7 @@ class SearchEngine:
             found |= self._citation_terms(chunk.title, chunk.author, chunk.section) & weights.keys()
             hits.append(Hit(
                 rank=column + 1,
-                score=float(okapi[index]),
+                score=float(reported[column]),
                 chunk=chunk,
                 coverage=relevance.coverage(weights, found),
                 found=frozenset(found),
@@ -220,8 +219,23 @@ class SearchEngine:
                 _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights),
             ))
         if self.rerank:
-            hits = self._reranked(hits, ranking[top], question, weights)
+            hits = self._reranked(hits, ranking, question, weights)
         return hits[:top_k]
+
+    def _candidates(self, rows, terms: list[str], ids: np.ndarray, counts: np.ndarray, depth: int):
+        """The ``depth`` best chunks (positions), the score each reports, and
+        the score each is ranked by: from the search backend when there is
+        one (``retrieval.backends``), else from the sparse index here."""
+        if self.backend is not None:
+            found = self.backend.candidates(terms, counts.tolist(), depth, self.libraries)
+            return found.ordinals, found.scores, found.scores
+        okapi = self.model.row_scores(rows, ids, counts)
+        # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching
+        # chunk from one that does not match; rank by a positive idf instead
+        # and still report Okapi's score.
+        ranking = self.model.row_scores(rows, ids, counts, self._positive_idf) if self.model.degenerate else okapi
+        top = _top_matching(ranking, rows, depth)
+        return top, okapi[top], ranking[top]
 
     def _reranked(self, hits: list[Hit], ranking_scores: np.ndarray, question: str = "", weights=None) -> list[Hit]:
         depth = min(self.rerank_depth, len(hits))

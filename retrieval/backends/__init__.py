@@ -29,6 +29,14 @@ class SearchUnavailable(Exception):
     """The backend cannot be reached or did not answer in time; the message says which and why."""
 
 
+class BackendConfigError(ValueError):
+    """A backend setting that cannot work; the message names the key."""
+
+
+class SolrSetupError(Exception):
+    """Setting up a Solr collection failed; the message says at which step and why."""
+
+
 class SearchBackend(Protocol):
     name: str
 

@@ -24,7 +24,7 @@ from retrieval.backends import Candidates, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0
+from retrieval.backends.configure import DEFAULT_TIMEOUT
 # The analyzer's word pairs hold a space ("穹顶 温室"); in Solr a space splits
 # tokens, so pairs travel with an invisible separator instead.
 PAIR_SEPARATOR_IN_SOLR = "\u2063"

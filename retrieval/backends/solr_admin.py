@@ -13,12 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from retrieval.backends import SolrSetupError
+
 CONFIGSET_DIR = Path(__file__).resolve().parents[2] / "solr" / "configset" / "conf"
 CONFIGSET_NAME = "retrieval-bm25"
-
-
-class SolrSetupError(Exception):
-    """Setting up the collection failed; the message says at which step and why."""
 
 
 def configset_zip(conf_dir: Path = CONFIGSET_DIR) -> bytes:
