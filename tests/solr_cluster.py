@@ -291,3 +291,9 @@ def delete_collection(node_url: str, name: str) -> dict:
         f"{node_url}/admin/collections", params={"action": "DELETE", "name": name, "wt": "json"}, timeout=120
     )
     return _check(resp)
+
+
+if __name__ == "__main__":  # `.ci/run`: build the launcher before the tests need it
+    started = time.monotonic()
+    build_launcher()
+    print(f"solr launcher ready ({time.monotonic() - started:.1f} s)")
