@@ -268,3 +268,38 @@ def test_an_unreachable_solr_raises_search_unavailable_quickly():
     with pytest.raises(SearchUnavailable, match="127.0.0.1:9.*127.0.0.1:10"):
         backend.candidates(["重庆"], [1], 10)
     assert time.monotonic() - started < 5
+
+
+def test_an_interrupted_send_shows_only_whole_files_and_the_next_run_finishes(cluster, monkeypatch, tmp_path):
+    from retrieval.backends import solr_indexing
+
+    setup_collection(cluster.nodes[0], "interrupted", shards=2, replicas=1, progress=lambda line: None)
+    backend = solr(cluster, "interrupted")
+    files = ["一.txt", "二.txt", "三.txt"]
+    chunks = [chunk(n, source) for source in files for n in range(1, 4)]
+    tokens = [["共同", source] for source in files for _ in range(3)]
+    digests = {source: f"v1-{source}" for source in files}
+    monkeypatch.setattr(solr_indexing, "BATCH_DOCUMENTS", 3)  # one file per commit
+    real_post = solr_indexing._post
+    posted = []
+
+    def dies_during_the_second_file(backend, body, *, commit):
+        posted.append(body)
+        if isinstance(body, list) and any(doc["source_path"] == "二.txt" for doc in body):
+            real_post(backend, body, commit=commit)  # its chunks reach Solr, uncommitted...
+            raise KeyboardInterrupt  # ...and the indexer is stopped before the commit
+        return real_post(backend, body, commit=commit)
+
+    monkeypatch.setattr(solr_indexing, "_post", dies_during_the_second_file)
+    with pytest.raises(KeyboardInterrupt):
+        send_index(backend, chunks, tokens, digests, tmp_path)
+
+    def visible() -> list[str]:
+        body = backend.request("select", {"q": "*:*", "fl": "id,source_path", "rows": "100", "wt": "json"})
+        return sorted(doc["source_path"] for doc in body["response"]["docs"])
+
+    assert visible() == ["一.txt"] * 3  # whole files only
+    monkeypatch.setattr(solr_indexing, "_post", real_post)
+    report = send_index(backend, chunks, tokens, digests, tmp_path)
+    assert report.files_sent == 2 and report.files_unchanged == 1  # the first file is not sent again
+    assert visible() == sorted(["一.txt"] * 3 + ["二.txt"] * 3 + ["三.txt"] * 3)  # and nothing twice
