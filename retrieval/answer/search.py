@@ -228,7 +228,12 @@ class SearchEngine:
         one (``retrieval.backends``), else from the sparse index here."""
         if self.backend is not None:
             found = self.backend.candidates(terms, counts.tolist(), depth, self.libraries)
-            return found.ordinals, found.scores, found.scores
+            # Ranked by the backend's (Lucene's) score; the score each hit
+            # reports, which the decline decision weighs, stays Okapi's, so the
+            # decision is the same whichever engine found the candidates.
+            top = found.ordinals
+            okapi = np.asarray(rows[:, top].T @ (self.model.idf[ids] * counts)).ravel() if top.size else np.zeros(0)
+            return top, okapi, found.scores
         okapi = self.model.row_scores(rows, ids, counts)
         # On a degenerate corpus Okapi's idf is ≤ 0 and cannot tell a matching
         # chunk from one that does not match; rank by a positive idf instead
