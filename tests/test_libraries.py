@@ -399,3 +399,20 @@ def test_two_uploads_to_one_library_at_once_are_queued_not_interleaved(libraries
     assert sorted(d.name for d in libraries.documents(scope)) == ["mars.txt", "moon.txt"]
     assert "月面观测站手册" in answered_from(libraries, scope, "广寒镜的口径是多少")
     assert "火星基地规划" in answered_from(libraries, scope, "赤霞计划建设多少座穹顶温室")
+
+
+def test_a_chat_without_documents_costs_no_disk_read_per_question(libraries, monkeypatch):
+    reads = []
+    real = LibraryFolder.documents
+
+    def counting(self):
+        reads.append(self.root.name)
+        return real(self)
+
+    monkeypatch.setattr(LibraryFolder, "documents", counting)
+    scope = scope_for_chat("supergroup", -13)
+    for _ in range(5):
+        asyncio.run(libraries.view(scope))
+    assert reads == [scope.key]
+    add(libraries, scope, MOON, "moon.txt")  # a write: the next question sees the new library
+    assert "月面观测站手册" in answered_from(libraries, scope, "广寒镜的口径是多少")

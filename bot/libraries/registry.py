@@ -118,6 +118,9 @@ class Libraries:
         self._engines: OrderedDict[str, LibraryView] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._pending: dict[str, _Pending] = {}
+        # Whether a library has documents, once its manifest was read: most
+        # chats have none, and a question should not cost them a disk read.
+        self._has_documents: dict[str, bool] = {}
         self._builds = ThreadPoolExecutor(max_workers=2, thread_name_prefix="library")
 
     # ----------------------------------------------------------- reading
@@ -141,7 +144,10 @@ class Libraries:
         if cached is not None:
             self._engines.move_to_end(scope.key)
             return cached
+        if self._has_documents.get(scope.key) is False:
+            return shared
         documents = self.documents(scope)
+        self._has_documents[scope.key] = bool(documents)
         if not documents:
             return shared
         loop = asyncio.get_running_loop()
@@ -165,6 +171,7 @@ class Libraries:
         return LibraryView(engine, frozenset(d.stored for d in documents), has_own=True)
 
     def _remember(self, key: str, view: LibraryView | None) -> None:
+        self._has_documents.pop(key, None)  # a write happened: read the manifest again when asked
         if view is None:
             self._engines.pop(key, None)
             return
@@ -389,8 +396,9 @@ class Libraries:
             if target.exists():
                 target.rmdir()
             os.replace(source, target)
-            self._engines.pop(old.key, None)
-            self._engines.pop(new.key, None)
+            for key in (old.key, new.key):
+                self._engines.pop(key, None)
+                self._has_documents.pop(key, None)
             log.info("library %s moved to %s with its group", old.key, new.key)
             return True
 
