@@ -16,6 +16,10 @@ from retrieval.answer import relevance
         ("国企基层党组织需要提升哪几种能力？", False),  # which kinds: a list
         ("“八张报表”涉及哪些领域？", False),
         ("数字鸿沟", False),
+        ("这几年他们称这手法是什么？", False),  # 这几年: "these years"
+        ("北京20几所高校的学生在哪里集会？", False),  # twenty-some, and it asks where
+        ("北朝几个朝代中，哪个朝代最积极建筑长城？", False),  # it asks which
+        ("两栖动物的心脏有几个心室？", True),
     ],
 )
 def test_quantity_questions(question, expected):
@@ -75,6 +79,12 @@ def test_decide(question, coverage, snippet, places, answered, reason):
         ("这项政策是哪一年开始的？", "该政策涉及五项机制。", False),
         ("这项政策是哪一年开始的？", "该政策于2019年开始实施。", True),
         ("重庆有多少人口？", "重庆常住人口3191万。", True),
+        ("新生儿一天要睡超过多少个小时？", "新生儿每天达到18小时以上。", True),  # hours, not 个
+        ("新生儿一天要睡超过多少个小时？", "新生儿有3个阶段。", False),
+        ("价格大约只需要多少钱？", "价格约为5800日元。", True),  # a named currency
+        ("视网膜中共有多少个视杆细胞？", "视网膜约有1.25亿视杆细胞。", True),  # a magnitude alone
+        ("荨麻什么时候开花？", "荨麻于晚春或初夏开花。", True),
+        ("海洋什么时候过于温暖？", "在白垩纪中期，海洋底层温度较高。", True),
     ],
 )
 def test_the_number_must_be_of_the_kind_asked_for(question, snippet, expected):

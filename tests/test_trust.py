@@ -218,3 +218,44 @@ def test_assess_takes_the_evidence_of_the_best_other_paragraph(engine):
     without = assess(engine, "重庆提出的885工作机制是什么？", exclude_doc="liu-sifang")
     assert own.support >= relevance.MIN_SUPPORT
     assert without.declined(relevance.MIN_COVERAGE)
+
+
+def test_sub_words_and_single_characters_count_against_the_evidence():
+    # 罗马尼亚 found brings its sub-words; 杜 and 拜 are single characters.
+    query = relevance.QueryTerms(
+        weights={"罗马尼亚": 4.8, "罗马": 2.7, "尼亚": 2.7, "杜": 3.8, "消失": 3.9},
+        known={"罗马尼亚": 4.8, "罗马": 2.7, "尼亚": 2.7, "杜": 3.8, "消失": 3.9},
+        okapi_total=17.9,
+    )
+    ev = relevance.evidence(query, [FakeHit({"罗马尼亚", "罗马", "尼亚", "杜"}, 8.0, 0.78)])
+    assert ev.sub_words == pytest.approx((2.7 + 2.7) / (4.8 + 2.7 + 2.7 + 3.8))
+    assert ev.single_characters == pytest.approx(3.8 / (4.8 + 2.7 + 2.7 + 3.8))
+    assert ev.matched == ("罗马尼亚", "杜")
+
+
+def test_distinct_is_what_only_the_best_hit_holds_with_the_heaviest_word():
+    query = relevance.QueryTerms(weights={"黄鳍紫鱼": 5.0, "体长": 3.0}, known={"黄鳍紫鱼": 5.0, "体长": 3.0}, okapi_total=8.0)
+    own = relevance.evidence(query, [FakeHit({"黄鳍紫鱼", "体长"}, 9.0, 1.0), FakeHit({"黄鳍紫鱼"}, 5.0, 0.6)])
+    assert own.distinct == pytest.approx(3.0 / 8.0)  # 体长 is said only here
+    without_heaviest = relevance.evidence(query, [FakeHit({"体长"}, 3.0, 0.4), FakeHit({"黄鳍紫鱼"}, 2.0, 0.6)])
+    assert without_heaviest.distinct == 0.0
+
+
+def test_a_weak_match_is_a_penalty_unless_the_corpus_lacks_the_other_words():
+    known = {"理想国": 6.0, "所写": 3.0}
+    query = relevance.QueryTerms(weights={"理想国": 6.0, "所写": 3.0}, known=known, okapi_total=9.0)
+    hits = [FakeHit({"理想国"}, 12.0, 0.67)]
+    hits[0].passage = None
+    ev, rule, word, penalty = relevance.examine("理想国为谁所写", query, hits)
+    assert (rule, word, penalty) == ("weak_match", "理想国", relevance.RULE_PENALTY["weak_match"])
+    judged = relevance.judge("理想国为谁所写", query, hits)
+    assert judged.answered == (ev.support() - penalty >= relevance.MIN_SUPPORT)
+    # 资讯 is a word the corpus never uses: the one general word declines outright.
+    lacking = relevance.QueryTerms(weights={"科技": 3.0, "资讯": 0.75}, known={"科技": 3.0}, okapi_total=3.0)
+    assert relevance.examine("资讯科技", lacking, [FakeHit({"科技"}, 3.0, 0.8)])[3] == float("inf")
+
+
+def test_calibration_applies_the_rule_penalty():
+    assert not Assessment(0.9, "weak_match", 3.0, 0.75).declined(0.3, 2.0)
+    assert Assessment(0.9, "weak_match", 2.5, 0.75).declined(0.3, 2.0)
+    assert Assessment(0.9, "no_number", 5.0).declined(0.3, 2.0)  # no penalty given: declines outright

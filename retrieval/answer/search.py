@@ -11,6 +11,8 @@ import numpy as np
 
 from retrieval.answer import expansion, near_miss, relevance, second_stage
 from retrieval.index.analyzer import Analyzer, is_word_pair, normalize
+# The analyzer's own normal form, in its two steps (see SearchEngine._normal_form).
+from retrieval.index.analyzer import _converter, _fold
 from retrieval.index.bm25 import BM25Model, build_model
 from retrieval.chunking.chunks import Chunk
 from retrieval.answer.snippets import Snippet, best_snippet, whole_passage
@@ -142,6 +144,10 @@ class SearchEngine:
         # Each citation field is tokenized once: a title serves its (title,
         # author, section) triples and the snippet's topic terms alike.
         self._field_terms = lru_cache(maxsize=65536)(self._tokenize_field)
+        # The normal form of a candidate's text, made once: the second stage
+        # needs it for its ten candidates, then the snippet and the number
+        # test of each hit shown (every hit in `ask --json`) need it again.
+        self._normal_forms = lru_cache(maxsize=256)(self._normal_form)
         self.rerank = rerank
         self.rerank_depth = rerank_depth
         self.coverage_weight = coverage_weight
@@ -168,7 +174,11 @@ class SearchEngine:
         # (基层干部 is half-covered by a corpus that has 基层 and 干部: users
         # paraphrase that way), hints go by the words as written.
         coverage_terms = [t for t in tokens if not is_word_pair(t)]
-        hits = self._rank(question, tokens, coverage_terms, max(1, top_k))
+        # The decision weighs the best hit against the next ones
+        # (relevance.EVIDENCE_HITS), so as many are ranked whatever top_k is;
+        # the second stage orders RERANK_DEPTH of them anyway.
+        top_k = max(1, top_k)
+        hits = self._rank(question, tokens, coverage_terms, max(top_k, relevance.EVIDENCE_HITS))
         from_metadata = not hits
         if from_metadata:
             hits = self._byline_hits(question, coverage_terms, top_k)
@@ -176,7 +186,7 @@ class SearchEngine:
             return self._declined(Answer(question, False, status="no_match", tokens=tokens, words=words, truncated=truncated))
         verdict = relevance.assess_answer(self, question, tokens, words, hits, from_metadata=from_metadata)
         answer = Answer(
-            question, verdict.answered, verdict.hits, status=verdict.status, tokens=tokens, words=words,
+            question, verdict.answered, verdict.hits[:top_k], status=verdict.status, tokens=tokens, words=words,
             truncated=truncated, claim=verdict.claim, matched_word=verdict.matched_word,
         )
         return answer if answer.answered else self._declined(answer)
@@ -215,8 +225,10 @@ class SearchEngine:
                 _make_snippet=partial(
                     best_snippet, self.analyzer, chunk.text, snippet_weights,
                     self._citation_terms(chunk.title, "", ""), wants_number,
+                    normalize_with_origin=self._normalize_with_origin,
                 ),
-                _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights),
+                _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights,
+                                      normalize_with_origin=self._normalize_with_origin),
             ))
         if self.rerank:
             hits = self._reranked(hits, ranking, question, weights)
@@ -249,6 +261,7 @@ class SearchEngine:
             second_stage.QuestionFeatures(
                 question, weights or {}, self.analyzer.normalize,
                 self.expansion.for_question(weights or {}, self.model.vocabulary) if self.expansion else None,
+                normalize_text=self._normalize_text,
             ),
             replace(self.second_stage_weights, coverage=self.coverage_weight),
         )
@@ -324,6 +337,25 @@ class SearchEngine:
             for t in dict.fromkeys(tokens)
             if is_word_pair(t) and t in vocabulary
         }
+
+    def _normal_form(self, text: str) -> tuple[str, bool]:
+        """``analyzer.normalize(text)``, and whether it is also exactly what
+        ``analyzer.normalize_with_origin`` gives, character for character:
+        when folding and conversion keep every character in place and the
+        text has no whitespace but plain spaces (which that one maps to " "
+        first). Nearly every paragraph is such a text."""
+        folded = _fold(text)
+        normal = _converter().convert(folded) if self.analyzer.t2s else folded
+        return normal, len(folded) == len(text) == len(normal) and text.isprintable()
+
+    def _normalize_text(self, text: str) -> str:
+        return self._normal_forms(text)[0]
+
+    def _normalize_with_origin(self, text: str):
+        normal, in_place = self._normal_forms(text)
+        if in_place:
+            return normal, range(len(text))
+        return self.analyzer.normalize_with_origin(text)
 
     def _tokenize_citation(self, title: str, author: str, section: str) -> frozenset[str]:
         # The same tokens as tokenizing f"{title}\n{author}\n{section}": a line

@@ -100,8 +100,12 @@ class QuestionFeatures:
         weights: dict[str, float],
         normalize: Callable[[str], str],
         synonyms: dict[str, tuple[str, ...]] | None = None,
+        normalize_text: Callable[[str], str] | None = None,
     ):
         self.normalize = normalize
+        # The candidates' texts may be normalised by a caller that keeps the
+        # result (search.SearchEngine: the snippets reuse it); the same form.
+        self.normalize_text = normalize_text or normalize
         self.question = normalize(question)
         self.weights = {w: v for w, v in weights.items() if w}
         self.total = sum(self.weights.values())
@@ -117,7 +121,7 @@ class QuestionFeatures:
 
     def of(self, text: str, title: str, coverage: float, weights: Weights) -> Features:
         """The features of one candidate (only those with a weight are computed)."""
-        normal = self.normalize(text)
+        normal = self.normalize_text(text)
         return Features(
             coverage=coverage,
             proximity=proximity.window_share(normal, self.weights, self.total) if weights.proximity else 0.0,

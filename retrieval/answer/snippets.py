@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -51,7 +51,7 @@ class Snippet:
         return "".join(out)
 
 
-def highlight_spans(analyzer: Analyzer, text: str, query_terms) -> list[tuple[int, int]]:
+def highlight_spans(analyzer: Analyzer, text: str, query_terms, normalize_with_origin=None) -> list[tuple[int, int]]:
     """Spans of ``text`` where a query word occurs (in normal form, so 國企
     is found for 国企); touching spans are merged.
 
@@ -59,7 +59,7 @@ def highlight_spans(analyzer: Analyzer, text: str, query_terms) -> list[tuple[in
     segmenting a paragraph costs milliseconds, and a word the question and
     the paragraph share is the same string either way.
     """
-    normalized, origin = analyzer.normalize_with_origin(text)
+    normalized, origin = (normalize_with_origin or analyzer.normalize_with_origin)(text)
     return [(origin[a], origin[b - 1] + 1) for a, b in _occurrences(normalized, 0, len(normalized), query_terms)]
 
 
@@ -117,6 +117,8 @@ def best_snippet(
     term_weights: dict[str, float],
     topic_terms: frozenset[str] = frozenset(),
     wants_number: Callable[[str], bool] | None = None,
+    *,
+    normalize_with_origin: Callable[[str], tuple[str, Sequence[int]]] | None = None,
 ) -> Snippet:
     """The sentence that best matches the question, and the one after it.
 
@@ -145,8 +147,10 @@ def best_snippet(
 
     Terms are found by substring search in the normal form of the text (see
     ``highlight_spans``), so a snippet never segments the paragraph.
+    ``normalize_with_origin`` (default the analyzer's) may give a normal
+    form already made, the same as the analyzer's.
     """
-    normalized, origin = analyzer.normalize_with_origin(text)
+    normalized, origin = (normalize_with_origin or analyzer.normalize_with_origin)(text)
     spans = sentence_spans(normalized) or [(0, len(normalized))]
     characters = _character_terms(normalized, term_weights)
     if characters:
@@ -246,6 +250,7 @@ def _is_chinese(word: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
-def whole_passage(analyzer: Analyzer, text: str, term_weights: dict[str, float]) -> Snippet:
+def whole_passage(analyzer: Analyzer, text: str, term_weights: dict[str, float], *, normalize_with_origin=None) -> Snippet:
     """The whole chunk with the question's words marked, for "show the full passage"."""
-    return Snippet(text, highlight_spans(analyzer, text, [t for t in term_weights if not is_word_pair(t)]))
+    terms = [t for t in term_weights if not is_word_pair(t)]
+    return Snippet(text, highlight_spans(analyzer, text, terms, normalize_with_origin))

@@ -27,10 +27,15 @@ from retrieval.index.building import build_engine, open_engine
 from retrieval.answer.search import SearchEngine
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-SUPPORT_THRESHOLDS = (0.0, 1.4, 1.6, 1.8, 1.9, 2.0, 2.05, 2.1, 2.2, 2.3)
+SUPPORT_THRESHOLDS = (0.0, 1.4, 1.6, 1.8, 1.9, 2.0, 2.05, 2.1, 2.15, 2.2, 2.3)
+
+
+def _support_grid() -> list[float]:
+    """SUPPORT_THRESHOLDS and the current default, so the sweep shows the default's row."""
+    return sorted(set(SUPPORT_THRESHOLDS) | {relevance.MIN_SUPPORT})
 KEEP_ANSWERED = 0.97
 # Rules that decline whatever the thresholds.
-_ALWAYS = ("empty", "no_match", "unknown_place", "weak_match", "author_only")
+_ALWAYS = ("empty", "no_match", "unknown_place", "author_only")
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,21 @@ class Assessment:
     # "empty", "no_match", "unknown_place", "weak_match", "no_number", "author_only" or None
     ruled_out: str | None
     support: float = float("inf")  # relevance.Evidence.support(); inf when not measured
+    # What the rule takes off the evidence (relevance.RULE_PENALTY); inf: it
+    # declines whatever the evidence (and always without evidence: a hit
+    # found in the metadata).
+    penalty: float = float("inf")
 
     def declined(self, threshold: float, min_support: float | None = None) -> bool:
         """At coverage ``threshold`` and evidence ``min_support`` (default relevance.MIN_SUPPORT)."""
         if self.ruled_out in _ALWAYS:
             return True
         support = relevance.MIN_SUPPORT if min_support is None else min_support
-        return self.coverage < threshold or self.ruled_out == "no_number" or self.support < support
+        if self.coverage < threshold:
+            return True
+        if self.ruled_out is None:
+            return self.support < support
+        return self.penalty == float("inf") or self.support - self.penalty < support
 
 
 def assess(engine: SearchEngine, question: str, exclude_doc: str | None = None) -> Assessment:
@@ -64,11 +77,11 @@ def assess(engine: SearchEngine, question: str, exclude_doc: str | None = None) 
         places = relevance.unknown_places(answer.words, engine.model.vocabulary, answer.tokens)
         return Assessment(best.coverage, relevance.rule_out(question, best.snippet.text, best.snippet.highlights, places))
     places = relevance.unknown_places(answer.words, engine.model.vocabulary, answer.tokens)
-    evidence, rule, _ = relevance.examine(
+    evidence, rule, _, penalty = relevance.examine(
         question, relevance.query_terms(engine, answer.tokens), hits, places,
         is_common_word=engine.analyzer.is_common_word, degenerate=engine.model.degenerate,
     )
-    return Assessment(evidence.coverage, rule, evidence.support())
+    return Assessment(evidence.coverage, rule, evidence.support(), penalty)
 
 
 @dataclass
@@ -82,7 +95,7 @@ class Calibration:
         coverage = self._table("coverage threshold", [(t, None) for t in THRESHOLDS])
         if all(a.support == float("inf") for group in self.answerable.values() for a in group):
             return coverage
-        support = self._table("evidence threshold", [(relevance.MIN_COVERAGE, s) for s in SUPPORT_THRESHOLDS], by_support=True)
+        support = self._table("evidence threshold", [(relevance.MIN_COVERAGE, s) for s in _support_grid()], by_support=True)
         best = self.best_support()
         return (f"{coverage}\n\n{support}\n\nhighest evidence threshold answering ≥{KEEP_ANSWERED:.0%} "
                 f"of every answerable set: {best:.2f} (current default {relevance.MIN_SUPPORT:.2f})")
@@ -116,10 +129,10 @@ class Calibration:
 
     def best_support(self) -> float:
         """The highest evidence threshold that still answers KEEP_ANSWERED of every answerable set."""
-        fine = [s for s in SUPPORT_THRESHOLDS
+        fine = [s for s in _support_grid()
                 if all(_share(a, relevance.MIN_COVERAGE, declined=False, min_support=s) >= KEEP_ANSWERED
                        for a in self.answerable.values())]
-        return max(fine) if fine else min(SUPPORT_THRESHOLDS)
+        return max(fine) if fine else min(_support_grid())
 
 
 def _share(group: list[Assessment], threshold: float, *, declined: bool, min_support: float | None = None) -> float:
