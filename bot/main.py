@@ -21,6 +21,7 @@ from bot.service import QaService
 from bot.state import StateStore
 from bot.texts import LANGUAGES
 from bot.updates import UpdateJournal
+from retrieval.backends import SearchUnavailable
 from retrieval.present.console import run_chat
 from retrieval.index.store import IndexLoadError
 from retrieval.present.terminal import progress_printer, utf8_stdio
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
             for opened in _open_state(settings):
                 opened.close()
             _check_data_dir(settings)
+            if settings.search_backend == "solr":
+                try:
+                    qa.engine.ask("检索服务检查")
+                except SearchUnavailable as exc:
+                    raise ConfigError(f"SOLR_URL: {exc}") from None
             print(f"configuration OK; {len(qa.sources())} documents, {len(qa.engine.chunks)} chunks", file=sys.stderr)
             return 0
         if args.console or not settings.has_token:
