@@ -42,7 +42,6 @@ from bot.rendering import (
     page_count,
     render_answer,
     render_inline_passage,
-    split_message,
 )
 from bot.service import QaService
 from bot.state import AskedQuestion, StateStore

@@ -16,8 +16,6 @@ class Texts:
     start_html: str
     help_html: str
     about_html: str
-    sources_header: str
-    sources_line: str
     answer_more_header: str
     page_header: str
     source_label: str
@@ -78,8 +76,6 @@ ZH = Texts(
         "用 BM25 在{chunks}个段落中检索，引用原文并注明《标题》· 作者 · 小节 · 段落。"
         "文档里没有答案时，我会直说，不会编造。"
     ),
-    sources_header="文档（{documents}篇，{chunks}个段落）：",
-    sources_line="{n}. 《{title}》 · {author} · {chunks}段",
     answer_more_header="其他出处：",
     page_header="更多结果（第{first}–{last}条）：",
     source_label="出处：",
@@ -150,8 +146,6 @@ EN = Texts(
         "BM25 search over {chunks} paragraphs, quoting the source with 《title》 · author · section · paragraph. "
         "When the documents do not answer, I say so instead of guessing."
     ),
-    sources_header="Documents ({documents}, {chunks} paragraphs):",
-    sources_line="{n}. 《{title}》 · {author} · {chunks} paragraphs",
     answer_more_header="Other sources:",
     page_header="More results ({first}–{last}):",
     source_label="Source: ",
