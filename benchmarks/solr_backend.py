@@ -42,7 +42,6 @@ from retrieval.backends.solr_admin import setup_collection  # noqa: E402
 from retrieval.backends.solr_indexing import send_index  # noqa: E402
 from retrieval.evaluation.squad import evaluate, load_squad  # noqa: E402
 from retrieval.index.building import build_engine  # noqa: E402
-from retrieval.ingest.documents import load_corpus  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "eval" / "data"
 SETS = {
@@ -59,10 +58,9 @@ def fresh_collection(nodes: list[str], name: str) -> SolrBackend:
 
 
 def send(backend: SolrBackend, engine) -> float:
-    token_lists = [engine.analyzer.tokenize(chunk.text) for chunk in engine.chunks]
     with tempfile.TemporaryDirectory() as record:
         started = time.perf_counter()
-        send_index(backend, engine.chunks, token_lists, {}, Path(record))
+        send_index(backend, engine.chunks, lambda source, texts: map(engine.analyzer.tokenize, texts), {}, Path(record))
         return time.perf_counter() - started
 
 
@@ -84,9 +82,9 @@ def overlap(engine, backend, questions: list[str]) -> tuple[float, float]:
     return statistics.mean(shares), agree / max(1, len(shares))
 
 
-def parity(nodes: list[str], synthetic: int) -> None:
+def parity(nodes: list[str], synthetic: int, sets: dict = SETS) -> None:
     print(f"{'set':<22}{'chunks':>8}{'Hit@1 local':>13}{'Hit@1 solr':>12}{'Δ points':>10}{'top-10 overlap':>16}{'top-1 same':>12}")
-    for name, path in SETS.items():
+    for name, path in sets.items():
         dataset = load_squad(path)
         engine, _ = build_engine(dataset.documents)
         backend = fresh_collection(nodes, "parity")
@@ -105,17 +103,27 @@ def parity(nodes: list[str], synthetic: int) -> None:
         print(f"{f'synthetic {synthetic:,}':<22}{len(engine.chunks):>8}{'—':>13}{'—':>12}{'—':>10}{shared:>16.4f}{same:>12.4f}")
 
 
-def synthetic_engine(nodes, n: int, collection: str):
+def synthetic_engine(nodes, n: int, collection: str, workdir: Path | None = None):
+    """The synthetic corpus indexed as an operator would: on disk, memory-mapped
+    (at 1M chunks an in-memory build plus every token list would not fit
+    beside Solr), then sent to Solr from the index's token cache."""
     from synthetic_corpus import write_corpus
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_corpus(Path(folder) / "corpus.jsonl", n)
-        started = time.perf_counter()
-        engine, _ = build_engine(load_corpus([path]).documents)
-        local_seconds = time.perf_counter() - started
+    from retrieval.index.building import open_engine, token_reader
+    from retrieval.index.store import read_meta
+
+    folder = Path(workdir or tempfile.mkdtemp(prefix="solr-bench-"))
+    path = write_corpus(folder / f"corpus-{n}.jsonl", n)
+    started = time.perf_counter()
+    engine, _ = open_engine([path], folder / f"index-{n}")
+    local_seconds = time.perf_counter() - started
     backend = fresh_collection(nodes, collection)
-    seconds = send(backend, engine)
-    print(f"# {n:,} chunks: local build {local_seconds:.1f} s ({n / local_seconds:,.0f} chunks/s); "
+    digests = (read_meta(folder / f"index-{n}") or {}).get("files") or {}
+    with tempfile.TemporaryDirectory() as record:
+        started = time.perf_counter()
+        send_index(backend, engine.chunks, token_reader(folder / f"index-{n}"), digests, Path(record))
+        seconds = time.perf_counter() - started
+    print(f"# {n:,} chunks: local index built in {local_seconds:.1f} s ({n / local_seconds:,.0f} chunks/s); "
           f"sent to Solr (2 shards × 2 replicas) in {seconds:.1f} s ({n / seconds:,.0f} chunks/s)", flush=True)
     return engine, backend
 
@@ -132,12 +140,12 @@ def latency(engine, questions: list[str]) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[int(0.99 * (len(times) - 1))] * 1000
 
 
-def speed(nodes: list[str], sizes: list[int], jvm_pid: int | None) -> None:
+def speed(nodes: list[str], sizes: list[int], jvm_pid: int | None, workdir: Path | None = None) -> None:
     from synthetic_corpus import questions
 
     asked = questions(300)
     for n in sizes:
-        engine, backend = synthetic_engine(nodes, n, f"speed{n}")
+        engine, backend = synthetic_engine(nodes, n, f"speed{n}", workdir)
         local = latency(engine, asked)
         attach(engine, backend)
         latency(engine, asked[:30])  # warm Solr's caches as a running service has them
@@ -178,6 +186,9 @@ def main() -> int:
     parser.add_argument("--speed", type=int, nargs="*", metavar="CHUNKS")
     parser.add_argument("--solr-url", help="use these nodes instead of starting a cluster")
     parser.add_argument("--heap", default="-Xmx2g", help="the launched cluster's JVM heap")
+    parser.add_argument("--no-sets", action="store_true", help="parity on the synthetic corpus only")
+    parser.add_argument("--jvm-pid", type=int, help="with --solr-url: the Solr JVM whose memory to report")
+    parser.add_argument("--workdir", type=Path, help="keep the synthetic corpora and their indexes here (reused)")
     args = parser.parse_args()
     if args.solr_url:
         nodes, cluster = args.solr_url.split(","), None
@@ -188,9 +199,9 @@ def main() -> int:
         nodes = cluster.nodes
     try:
         if args.parity:
-            parity(nodes, args.synthetic)
+            parity(nodes, args.synthetic, sets={} if args.no_sets else SETS)
         if args.speed:
-            speed(nodes, args.speed, cluster.proc.pid if cluster is not None else None)
+            speed(nodes, args.speed, cluster.proc.pid if cluster is not None else args.jvm_pid, args.workdir)
     finally:
         if cluster is not None:
             cluster.close()

@@ -309,7 +309,7 @@ def _index_into_solr(args) -> int:
     """The local index first (its token cache holds every chunk's tokens),
     then only the files that changed since the last run go to Solr."""
     from retrieval.backends.solr_indexing import send_index
-    from retrieval.index.building import load_token_lists
+    from retrieval.index.building import token_reader
     from retrieval.index.store import read_meta
 
     if args.index is None:
@@ -319,7 +319,7 @@ def _index_into_solr(args) -> int:
     engine, report = _open(args, always_progress=True)
     digests = (read_meta(args.index) or {}).get("files") or {}
     progress = progress_printer(always=True)
-    sent = send_index(backend, engine.chunks, load_token_lists(args.index), digests, args.index,
+    sent = send_index(backend, engine.chunks, token_reader(args.index), digests, args.index,
                       progress=(lambda done, total: progress("sending to Solr", done, total)) if progress else None)
     print(
         f"solr collection {backend.collection}: {sent.files_sent} files sent ({sent.chunks_sent} chunks), "
@@ -407,10 +407,10 @@ def _eval_engine_on_solr(args, dataset):
 
     backend = _solr(args)
     engine, _ = build_engine(dataset.documents)
-    token_lists = [engine.analyzer.tokenize(chunk.text) for chunk in engine.chunks]
     backend.request("update", {"commit": "true", "wt": "json"}, json_body={"delete": {"query": "*:*"}}, method="POST")
     with tempfile.TemporaryDirectory() as record:
-        sent = send_index(backend, engine.chunks, token_lists, {}, Path(record))
+        sent = send_index(backend, engine.chunks, lambda source, texts: map(engine.analyzer.tokenize, texts), {},
+                          Path(record))
     print(f"sent {sent.chunks_sent} chunks to Solr collection {backend.collection} ({sent.seconds:.1f} s)", file=sys.stderr)
     attach(engine, backend)
     return engine

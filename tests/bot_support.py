@@ -268,3 +268,18 @@ class ServingBot:
             await self._task
         except Exception:  # noqa: BLE001 - reported by __enter__ or the test
             pass
+
+
+def stop_process(process, sig=None, timeout: float = 30.0) -> str:
+    """Ask a `python -m bot` child to stop (SIGINT by default, as Ctrl+C),
+    kill it if it does not within ``timeout``; its stderr."""
+    import signal
+    import subprocess
+
+    process.send_signal(signal.SIGINT if sig is None else sig)
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+    return stderr

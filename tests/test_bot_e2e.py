@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import pytest
 
 from bot.application import build_application
 from bot.logs import configure_logging
-from tests.bot_support import ServingBot, make_deps
+from tests.bot_support import ServingBot, make_deps, stop_process
 from tests.botapi_server import DEFAULT_TOKEN, FakeBotApi
 
 QUESTION = "重庆提出的885工作机制是什么？"
@@ -278,12 +277,7 @@ def test_python_m_bot_configured_only_by_the_environment(tmp_path):
             server.send_text("<i>重庆</i></b>&lt;885&gt; <a href='x'>工作机制</a>")
             assert replies(server, user, mark)["text"]
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                _, stderr = process.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                _, stderr = process.communicate()
+            stderr = stop_process(process, timeout=20)
         assert process.returncode == 0, stderr[-2000:]
         assert server.token not in stderr
         assert (tmp_path / ".index").is_dir() and (tmp_path / "state" / "bot.sqlite3").is_file()

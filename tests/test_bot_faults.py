@@ -32,7 +32,7 @@ from bot.application import build_application
 from bot.delivery import ClassifyingRequest
 from bot.logs import configure_logging
 from bot.texts import ZH
-from tests.bot_support import ServingBot, make_deps
+from tests.bot_support import ServingBot, make_deps, stop_process
 from tests.botapi_server import DEFAULT_TOKEN, FakeBotApi
 
 REPO = Path(__file__).resolve().parents[1]
@@ -392,13 +392,7 @@ def _polling(server: FakeBotApi, process: subprocess.Popen, after: int, timeout:
 
 
 def _stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGTERM)
-    try:
-        _, stderr = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, stderr = process.communicate()
-    return stderr
+    return stop_process(process, signal.SIGTERM)
 
 
 def test_kill_9_in_the_middle_of_a_load_loses_no_question(tmp_path):

@@ -18,7 +18,7 @@ import pytest
 
 from bot.application import build_application
 from bot.libraries.registry import Libraries
-from tests.bot_support import ServingBot, make_deps
+from tests.bot_support import ServingBot, make_deps, stop_process
 from tests.botapi_server import FakeBotApi, parse_html
 from tests.pdf_fixtures import build_pages, text_lines
 
@@ -408,7 +408,6 @@ def test_python_m_bot_configured_only_by_the_environment_keeps_each_groups_libra
     """What an operator runs, and what the issue's own check does: the
     unmodified bot, five environment variables, two groups, a restart."""
     import os
-    import signal
     import subprocess
     import sys
 
@@ -425,12 +424,7 @@ def test_python_m_bot_configured_only_by_the_environment_keeps_each_groups_libra
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def stop(process):
-        process.send_signal(signal.SIGINT)
-        try:
-            _, stderr = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
+        stderr = stop_process(process)
         assert process.returncode == 0, stderr[-2000:]
         return stderr
 

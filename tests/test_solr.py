@@ -277,7 +277,9 @@ def test_an_interrupted_send_shows_only_whole_files_and_the_next_run_finishes(cl
     backend = solr(cluster, "interrupted")
     files = ["一.txt", "二.txt", "三.txt"]
     chunks = [chunk(n, source) for source in files for n in range(1, 4)]
-    tokens = [["共同", source] for source in files for _ in range(3)]
+    def tokens_of(source, texts):
+        return (["共同", source] for _ in texts)
+
     digests = {source: f"v1-{source}" for source in files}
     monkeypatch.setattr(solr_indexing, "BATCH_DOCUMENTS", 3)  # one file per commit
     real_post = solr_indexing._post
@@ -292,7 +294,7 @@ def test_an_interrupted_send_shows_only_whole_files_and_the_next_run_finishes(cl
 
     monkeypatch.setattr(solr_indexing, "_post", dies_during_the_second_file)
     with pytest.raises(KeyboardInterrupt):
-        send_index(backend, chunks, tokens, digests, tmp_path)
+        send_index(backend, chunks, tokens_of, digests, tmp_path)
 
     def visible() -> list[str]:
         body = backend.request("select", {"q": "*:*", "fl": "id,source_path", "rows": "100", "wt": "json"})
@@ -300,6 +302,39 @@ def test_an_interrupted_send_shows_only_whole_files_and_the_next_run_finishes(cl
 
     assert visible() == ["一.txt"] * 3  # whole files only
     monkeypatch.setattr(solr_indexing, "_post", real_post)
-    report = send_index(backend, chunks, tokens, digests, tmp_path)
+    report = send_index(backend, chunks, tokens_of, digests, tmp_path)
     assert report.files_sent == 2 and report.files_unchanged == 1  # the first file is not sent again
     assert visible() == sorted(["一.txt"] * 3 + ["二.txt"] * 3 + ["三.txt"] * 3)  # and nothing twice
+
+
+def test_a_file_larger_than_a_request_is_sent_in_parts_and_shown_whole(cluster, monkeypatch, tmp_path):
+    """A JSONL archive is one file of many chunks: its tokens are read and sent
+    a request at a time (memory stays flat), and it appears at its commit."""
+    from retrieval.backends import solr_indexing
+
+    setup_collection(cluster.nodes[0], "parts", shards=2, replicas=1, progress=lambda line: None)
+    backend = solr(cluster, "parts")
+    chunks = [chunk(n, "archive.jsonl") for n in range(1, 8)]
+    read = []
+
+    def tokens_of(source, texts):
+        for n, _ in enumerate(texts):
+            read.append(n)
+            yield ["档案", f"条目{n}"]
+
+    monkeypatch.setattr(solr_indexing, "BATCH_DOCUMENTS", 3)
+    requests = []
+    real_post = solr_indexing._post
+
+    def watching(backend, body, *, commit):
+        if isinstance(body, list):
+            requests.append(len(body))
+            visible = backend.request("select", {"q": "*:*", "rows": "0", "wt": "json"})["response"]["numFound"]
+            assert visible == 0  # nothing of the file shows before its commit
+            assert len(read) <= sum(requests) + 1  # tokens are read as they are sent, not all first
+        return real_post(backend, body, commit=commit)
+
+    monkeypatch.setattr(solr_indexing, "_post", watching)
+    send_index(backend, chunks, tokens_of, {"archive.jsonl": "v1"}, tmp_path)
+    assert requests == [3, 3, 1]
+    assert backend.request("select", {"q": "*:*", "rows": "0", "wt": "json"})["response"]["numFound"] == 7

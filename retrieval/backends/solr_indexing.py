@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from retrieval.chunking.chunks import Chunk
 log = logging.getLogger(__name__)
 
 SENT_RECORD = "solr-sent.json"
-BATCH_DOCUMENTS = 2000  # chunks per commit; a file larger than this is still sent whole
+BATCH_DOCUMENTS = 2000  # chunks per request and, for small files, per commit; a larger file is committed whole
 RETRIES = 5
 
 
@@ -70,7 +70,7 @@ def solr_document(chunk: Chunk, tokens: list[str], ordinal: int, digest: str, li
 def send_index(
     backend: SolrBackend,
     chunks: list[Chunk],
-    token_lists: list[list[str]],
+    tokens_of: Callable[[str, list[str]], Iterable[list[str]]],
     digests: dict[str, str],
     record_dir: Path,
     *,
@@ -103,14 +103,14 @@ def send_index(
         batch.append(source)
         size += len(by_file[source])
         if size >= BATCH_DOCUMENTS:
-            _send_files(backend, batch, by_file, chunks, token_lists, digests, library)
+            _send_files(backend, batch, by_file, chunks, tokens_of, digests, library)
             _remember(record_path, record, batch, digests)
             report.chunks_sent += size
             if progress:
                 progress(report.chunks_sent, total)
             batch, size = [], 0
     if batch:
-        _send_files(backend, batch, by_file, chunks, token_lists, digests, library)
+        _send_files(backend, batch, by_file, chunks, tokens_of, digests, library)
         _remember(record_path, record, batch, digests)
         report.chunks_sent += size
         if progress:
@@ -120,12 +120,21 @@ def send_index(
     return report
 
 
-def _send_files(backend, files, by_file, chunks, token_lists, digests, library) -> None:
-    documents = [
-        solr_document(chunks[i], token_lists[i], i, digests.get(source, ""), library)
-        for source in files for i in by_file[source]
-    ]
-    _post(backend, documents, commit=False)
+def _send_files(backend, files, by_file, chunks, tokens_of, digests, library) -> None:
+    """Whole files, then one commit. A large file (a JSONL archive) goes in
+    several requests of BATCH_DOCUMENTS chunks, its tokens read as they are
+    sent: nothing is visible before the commit, so it is still all or none."""
+    pending: list[dict] = []
+    for source in files:
+        indices = by_file[source]
+        tokens = tokens_of(source, [chunks[i].text for i in indices])
+        for i, chunk_tokens in zip(indices, tokens):
+            pending.append(solr_document(chunks[i], chunk_tokens, i, digests.get(source, ""), library))
+            if len(pending) >= BATCH_DOCUMENTS:
+                _post(backend, pending, commit=False)
+                pending = []
+    if pending:
+        _post(backend, pending, commit=False)
     for source in files:
         # The file's chunks from an older version (other ids) go; its new ones stay.
         query = f"{_file_query(source, library)} AND -file_digest:{_quoted(digests.get(source, ''))}"

@@ -353,19 +353,42 @@ def _keep_previous(index_path: Path, state: _CorpusState, loaded, problems: list
 def load_token_lists(index_dir: str | Path) -> list[list[str]]:
     """The token lists a saved index was built from, in chunk order (from its
     token cache): what rank_bm25 or bm25s must be given to score the same
-    tokens (benchmarks, parity checks)."""
-    index_path = Path(index_dir)
-    meta, _, chunks = load_index(index_path)
-    analyzer = Analyzer.from_config(meta["analyzer"])
-    cache = TokenCache(index_path / TOKEN_CACHE, analyzer)
-    digests = meta.get("files") or {}
+    tokens (benchmarks, parity checks). All in memory: for sending a large
+    index somewhere, `token_reader` streams them file by file."""
+    _, chunks = _chunks_of(index_dir)
+    tokens_of = token_reader(index_dir)
     by_file: dict[str, list[int]] = {}
     for index, chunk in enumerate(chunks):
         by_file.setdefault(chunk.source_path, []).append(index)
     token_lists: list[list[str]] = [[] for _ in chunks]
     for source, indices in by_file.items():
-        texts = [chunks[i].text for i in indices]
-        cached = cache.lookup(digests[source], texts) if source in digests else None
-        for i, tokens in zip(indices, cached if cached is not None else map(analyzer.tokenize, texts)):
+        for i, tokens in zip(indices, tokens_of(source, [chunks[i].text for i in indices])):
             token_lists[i] = tokens
     return token_lists
+
+
+def token_reader(index_dir: str | Path):
+    """``tokens_of(source_path, texts)``: an iterator over the token lists of
+    one file's chunks, read from the index's token cache as they are used
+    (tokenized again where the cache has no valid entry)."""
+    index_path = Path(index_dir)
+    meta = read_meta(index_path) or {}
+    analyzer = Analyzer.from_config(meta["analyzer"]) if "analyzer" in meta else _chunks_of(index_path)[0]
+    cache = TokenCache(index_path / TOKEN_CACHE, analyzer)
+    digests = meta.get("files") or {}
+
+    def tokens_of(source: str, texts: list[str]):
+        lines = cache.open(digests[source], texts) if source in digests else None
+        read = 0
+        for tokens in lines or ():
+            read += 1
+            yield tokens
+        for text in texts[read:]:  # no entry, or a damaged one that ended early
+            yield analyzer.tokenize(text)
+
+    return tokens_of
+
+
+def _chunks_of(index_dir: str | Path):
+    meta, _, chunks = load_index(Path(index_dir))
+    return Analyzer.from_config(meta["analyzer"]), chunks
