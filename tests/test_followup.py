@@ -13,8 +13,10 @@ from retrieval.answer.followup import (
     Conversation,
     context_terms,
     is_more_request,
+    named_subject,
     points_back,
     stands_alone,
+    with_context,
 )
 from retrieval.present.console import run_chat
 
@@ -220,3 +222,36 @@ def test_the_context_does_not_answer_a_question_about_words_the_documents_never_
     c = conversation(engine, "重庆提出的885工作机制是什么？")
     answer, interpreted = c.ask("你们公司的股票代码是多少？", now=30.0)
     assert interpreted is None and not answer.answered
+
+
+# ----------------------------------------------------------------- the subject carried over
+
+LINES = [
+    ("l17", "上海轨道交通17号线", "上海轨道交通17号线原称青浦线，2010年改名。\n\n上海轨道交通17号线的线路编号为17，标志色为浅粉红色。"),
+    ("l16", "上海轨道交通16号线", "上海轨道交通16号线原称临港线。\n\n上海轨道交通16号线的线路编号为16，标志色为浅绿色。"),
+]
+
+
+@pytest.fixture(scope="module")
+def lines_engine():
+    from retrieval.index.building import build_engine
+    from retrieval.ingest.model import Document
+
+    docs = [Document(doc_id=i, source_path=f"{i}.txt", title=t, text=x) for i, t, x in LINES]
+    return build_engine(docs)[0]
+
+
+def test_a_follow_up_carries_the_title_the_previous_question_named(lines_engine):
+    c = conversation(lines_engine, "上海轨道交通17号线在2010年改名为什么？")
+    assert c.last.answer.hits[0].chunk.doc_id == "l17"
+    assert named_subject("那编号是多少？", c.last, lines_engine) == "上海轨道交通17号线"
+    query = with_context("那编号是多少？", c.last, lines_engine)
+    # the subject first, then the rarest words it does not already hold
+    assert query.startswith("编号是多少 上海轨道交通17号线 ") and query.count("上海轨道交通") == 1
+
+
+def test_the_title_is_not_carried_when_unnamed_or_already_asked(lines_engine):
+    c = conversation(lines_engine, "哪条线在2010年改名？")  # the answer's title was not named
+    assert named_subject("那编号是多少？", c.last, lines_engine) is None
+    c = conversation(lines_engine, "上海轨道交通17号线在2010年改名为什么？")
+    assert named_subject("上海轨道交通17号线的编号是多少？", c.last, lines_engine) is None

@@ -44,6 +44,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
+from retrieval.answer.proximity import title_key
 from retrieval.answer.search import DEFAULT_TOP_K, Answer, SearchEngine
 from retrieval.index.analyzer import is_word_pair, normalize
 
@@ -289,10 +290,29 @@ def context_terms(question: str, previous: Turn, engine: SearchEngine, n: int) -
     return [text[start:end].strip() for start, end in pieces]
 
 
+def named_subject(question: str, previous: Turn, engine: SearchEngine) -> str | None:
+    """The title of the previous answer's document when the previous query
+    named it and the question does not: “上海轨道交通17号线在2010年改名为什么？”
+    → “那编号是多少？” is still about 《上海轨道交通17号线》, which the rarest
+    words alone (上海轨道交通, 改名) do not pin down."""
+    answer = previous.answer
+    if not (answer.answered and answer.hits):
+        return None
+    normalize = engine.analyzer.normalize
+    subject = title_key(normalize(answer.hits[0].chunk.title))
+    if len(subject) < 2 or subject not in normalize(previous.query) or subject in normalize(question):
+        return None
+    return subject
+
+
 def with_context(question: str, previous: Turn, engine: SearchEngine, rule: Rule = DEFAULT_RULE) -> str | None:
-    """The question with the previous turn's key terms, as one plain query;
-    None when the previous turn adds nothing."""
+    """The question with the previous turn's subject and key terms, as one
+    plain query; None when the previous turn adds nothing."""
+    subject = named_subject(question, previous, engine)
     terms = context_terms(question, previous, engine, rule.context_terms)
+    if subject is not None:
+        normalize = engine.analyzer.normalize
+        terms = [subject] + [t for t in terms if normalize(t) not in subject]
     if not terms:
         return None
     core = _trimmed(question.strip(), engine)
