@@ -12,6 +12,8 @@ from retrieval.answer.followup import (
     PAGE_SIZE,
     Conversation,
     context_terms,
+    has_pronoun,
+    is_strong,
     is_more_request,
     named_subject,
     points_back,
@@ -229,6 +231,7 @@ def test_the_context_does_not_answer_a_question_about_words_the_documents_never_
 LINES = [
     ("l17", "上海轨道交通17号线", "上海轨道交通17号线原称青浦线，2010年改名。\n\n上海轨道交通17号线的线路编号为17，标志色为浅粉红色。"),
     ("l16", "上海轨道交通16号线", "上海轨道交通16号线原称临港线。\n\n上海轨道交通16号线的线路编号为16，标志色为浅绿色。"),
+    ("colour", "标志色", "标志色是城市轨道交通线路的识别颜色。各城市为每条线路规定标志色，标志色印在车厢和站牌上，乘客凭标志色换乘。"),
 ]
 
 
@@ -255,3 +258,19 @@ def test_the_title_is_not_carried_when_unnamed_or_already_asked(lines_engine):
     assert named_subject("那编号是多少？", c.last, lines_engine) is None
     c = conversation(lines_engine, "上海轨道交通17号线在2010年改名为什么？")
     assert named_subject("上海轨道交通17号线的编号是多少？", c.last, lines_engine) is None
+
+
+def test_a_question_with_a_pronoun_is_read_with_its_context_even_when_it_matches_strongly_alone(lines_engine):
+    question = "它的标志色是什么颜色？"
+    alone = lines_engine.ask(question, 15)
+    assert is_strong(alone) and alone.hits[0].chunk.doc_id == "colour"  # alone: the article about 标志色
+    c = conversation(lines_engine, "上海轨道交通17号线原称什么？")
+    answer, interpreted = c.ask(question, now=30.0)
+    assert interpreted is not None and "上海轨道交通17号线" in interpreted
+    assert answer.answered and answer.hits[0].chunk.chunk_id == "l17#p2"  # 标志色为浅粉红色
+
+
+def test_only_a_pronoun_outside_the_content_words_counts(engine):
+    assert has_pronoun("它有哪些特点？", engine)
+    assert not has_pronoun("那农村呢？", engine)  # pointing back, but no pronoun: strength still decides
+    assert not has_pronoun("其他国家怎么做", engine)

@@ -13,7 +13,9 @@ not stand on its own:
 2. **Strength**: asked alone it is declined or matches weakly — its best
    paragraph does not stand out (BM25 score below :attr:`Rule.strong_margin`
    × the next paragraph's). A strong match means a new topic: the question
-   is taken alone, and becomes the context.
+   is taken alone, and becomes the context — unless it has a pronoun
+   (他/她/它/其: “它的制备过程是什么？”), whose subject is in an earlier turn
+   however well the rest matches.
 3. **Context**: the previous question's key terms (the rarest
    :attr:`Rule.context_terms` words of what was searched last time that
    the question does not already say), restricted to words the previous
@@ -58,6 +60,7 @@ _NOT_POINTING = re.compile(
     r"其他|其它|其中|其实|其余|其次|尤其|极其|与其|应该|该死|因此|此外|如此|彼此|吉他|他人|他乡|利他|刹那|支那|这样|那样"
 )
 _POINTING = re.compile(r"[他她它其该此这那]")
+_PRONOUN = re.compile(r"[他她它其]")
 _LEADING = re.compile(r"^(?:那么?|还有|另外|此外|而且?|又|再|and\b|what about\b|how about\b)", re.I)
 _TRAILING = re.compile(r"[呢吗][\s?？!！。.…]*$")
 # Asking something, as opposed to a bare list of keywords (“基层治理”), which
@@ -191,7 +194,9 @@ class Conversation:
 
     def _interpret(self, question: str, previous: Turn | None) -> tuple[Answer, str | None]:
         alone = self.engine.ask(question, self.top_k)
-        if previous is None or stands_alone(question, self.engine, self.rule) or is_strong(alone, self.rule):
+        if previous is None or stands_alone(question, self.engine, self.rule):
+            return alone, None
+        if is_strong(alone, self.rule) and not has_pronoun(question, self.engine):
             return alone, None
         query = with_context(question, previous, self.engine, self.rule)
         if query is None:
@@ -210,16 +215,28 @@ def content_words(question: str, engine: SearchEngine) -> list[str]:
     return list(dict.fromkeys(engine.analyzer.analyze(question).words))
 
 
-def points_back(question: str, engine: SearchEngine) -> bool:
-    """A pronoun, a leading 那/还有/另外 or a closing 呢/吗 — outside the
-    question's content words, so 那不勒斯 and 其他 do not count."""
+def _outside_words(question: str, engine: SearchEngine) -> str:
+    """The question's normal form with its content words blanked out, and
+    the words that only look like pointing back (其他, 因此)."""
     analyzer = engine.analyzer
     text = analyzer.normalize(question).strip()
     masked = list(text)
     for _, start, end in analyzer.tokenize_spans(text):
         masked[start:end] = " " * (end - start)
-    rest = _NOT_POINTING.sub(" ", "".join(masked))
+    return _NOT_POINTING.sub(" ", "".join(masked))
+
+
+def points_back(question: str, engine: SearchEngine) -> bool:
+    """A pronoun, a leading 那/还有/另外 or a closing 呢/吗 — outside the
+    question's content words, so 那不勒斯 and 其他 do not count."""
+    rest = _outside_words(question, engine)
     return bool(_POINTING.search(rest) or _LEADING.search(rest) or _TRAILING.search(rest) or "还有" in rest)
+
+
+def has_pronoun(question: str, engine: SearchEngine) -> bool:
+    """他/她/它/其 outside the content words: the question's subject is in an
+    earlier turn, however well it matches alone."""
+    return bool(_PRONOUN.search(_outside_words(question, engine)))
 
 
 def stands_alone(question: str, engine: SearchEngine, rule: Rule = DEFAULT_RULE) -> bool:
