@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from retrieval.index.analyzer import PAIR_SEPARATOR, Analyzer, is_word_pair, stopwords
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import CLOSERS, SENTENCE_END, sentence_spans
 
 MAX_SENTENCES = 3
 MAX_SNIPPET_CHARS = 240
@@ -33,6 +34,27 @@ LEANS_BACK = (
     "此外", "另外", "然而", "不过", "于是", "且", "又", "也", "后", "之后", "随后", "当时", "因为", "由于",
 )
 GAP = "……"  # between sentences that are not next to each other in the paragraph
+
+
+_SPACE = re.compile(r"\s")  # str.isspace's characters (both are Py_UNICODE_ISSPACE)
+# retrieval.sentences._SENTENCE with runs of ordinary characters taken at
+# once ([^…]+ rather than [^…]): the same matches, at half the cost. No
+# backtracking: what stops a run is always matched by the ending.
+_SENTENCE_RUNS = re.compile(
+    rf"(?:[^{SENTENCE_END}\n.]+|\.(?!\s|$))*"
+    rf"(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|\.+(?=\s|$)|\n|$)"
+)
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``sentence_spans(text)``. A text without whitespace (nearly every
+    normal form) needs none of its trimming, a character at a time."""
+    if _SPACE.search(text):
+        return sentence_spans(text)
+    return [span for span in map(_SPAN, _SENTENCE_RUNS.finditer(text)) if span[1] > span[0]]
+
+
+_SPAN = re.Match.span
 
 
 @dataclass(frozen=True)
@@ -64,14 +86,21 @@ def highlight_spans(analyzer: Analyzer, text: str, query_terms, normalize_with_o
 
 
 def _occurrences(normalized: str, start: int, end: int, words) -> list[tuple[int, int]]:
+    return _merged(_found(normalized, start, end, [w for w in words if w and not is_word_pair(w)]))
+
+
+def _found(normalized: str, start: int, end: int, words) -> list[tuple[int, int]]:
+    """Every occurrence of each of ``words`` (non-empty, no word pairs)."""
     found = []
     for word in words:
-        if not word or is_word_pair(word):
-            continue
         position = normalized.find(word, start, end)
         while position != -1:
             found.append((position, position + len(word)))
             position = normalized.find(word, position + 1, end)
+    return found
+
+
+def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for a, b in sorted(found):
         if merged and a <= merged[-1][1]:
@@ -94,21 +123,46 @@ def _terms_by_sentence(normalized: str, spans: list[tuple[int, int]], terms) -> 
     sentence: most of a question's terms are absent from any one hit, and
     this runs for every hit shown.
     """
-    words, pairs = [], []
-    for term in terms:
-        if is_word_pair(term):
-            first, second = term.split(PAIR_SEPARATOR, 1)
-            if first in normalized and second in normalized:
-                pairs.append((term, first, second))
-        elif term in normalized:
-            words.append(term)
+    return _held_by_sentence(normalized, spans, *_question_terms(tuple(terms))[:2])
+
+
+def _held_by_sentence(normalized: str, spans, all_words, all_pairs, extra_words=()) -> list[set[str]]:
+    """``_terms_by_sentence`` with the terms already split (``_question_terms``);
+    ``extra_words`` (single characters) come after them, as in the weights."""
+    words = [word for word in all_words if word in normalized]
+    words.extend(word for word in extra_words if word in normalized)
+    pairs = [pair for pair in all_pairs if pair[1] in normalized and pair[2] in normalized]
     found = []
     for a, b in spans:
         sentence = normalized[a:b]
         held = {word for word in words if word in sentence}
-        held.update(term for term, first, second in pairs if _occurs(first, second, sentence))
+        for term, first, second in pairs:  # _occurs, inline: it runs for every pair in every sentence
+            at = sentence.find(first)
+            if at != -1 and sentence.find(second, at + len(first)) != -1:
+                held.add(term)
         found.append(held)
     return found
+
+
+@lru_cache(maxsize=64)
+def _question_terms(terms: tuple[str, ...]):
+    """A question's terms sorted out once for all its hits, in their order:
+    the words, the word pairs (term, first word, second word), and for each
+    Chinese word of two characters or more the characters ``_character_terms``
+    may look for (stopword characters and the question's own single-character
+    words left out)."""
+    words, pairs, by_character = [], [], []
+    stop = _stop_characters()
+    keys = set(terms)
+    for term in terms:
+        if is_word_pair(term):
+            first, second = term.split(PAIR_SEPARATOR, 1)
+            pairs.append((term, first, second))
+            continue
+        words.append(term)  # even "", as _terms_by_sentence always took it
+        if len(term) >= 2 and _is_chinese(term):
+            by_character.append((term, tuple(c for c in term if c not in stop and c not in keys)))
+    return tuple(words), tuple(pairs), tuple(by_character)
 
 
 def best_snippet(
@@ -151,18 +205,20 @@ def best_snippet(
     form already made, the same as the analyzer's.
     """
     normalized, origin = (normalize_with_origin or analyzer.normalize_with_origin)(text)
-    spans = sentence_spans(normalized) or [(0, len(normalized))]
-    characters = _character_terms(normalized, term_weights)
+    spans = _sentence_spans(normalized) or [(0, len(normalized))]
+    question_words, question_pairs, by_character = _question_terms(tuple(term_weights))
+    characters = _characters_absent(normalized, term_weights, by_character)
     if characters:
         term_weights = {**term_weights, **characters}
-    found = _terms_by_sentence(normalized, spans, term_weights)
+    found = _held_by_sentence(normalized, spans, question_words, question_pairs, characters)
     # Back to the original text: what is shown and what numbers are read from.
     sentences = [(origin[a], origin[b - 1] + 1) for a, b in spans] if normalized else [(0, len(text))]
     spread = Counter(term for terms in found for term in terms)
+    in_sentences = spread.get  # a missing term: None, without Counter.__missing__'s call
     local = {
         t: w * math.log(1 + len(sentences) / spread[t]) * (TOPIC_SHARE if t in topic_terms else 1.0)
         for t, w in term_weights.items()
-        if spread[t]
+        if in_sentences(t)
     }
     scores = [sum(local[t] for t in terms) for terms in found]
     if wants_number is not None:
@@ -208,7 +264,7 @@ def best_snippet(
             runs.append([second, second])
             runs.sort()
 
-    words = [t for t in spread if not is_word_pair(t) and t not in characters]  # the words the paragraph holds
+    words = [t for t in spread if t and PAIR_SEPARATOR not in t and t not in characters]  # the words the paragraph holds
     pieces: list[str] = []
     highlights: list[tuple[int, int]] = []
     shift = 0
@@ -217,7 +273,7 @@ def best_snippet(
         if pieces:
             shift += len(GAP)
         n_start, n_end = spans[a][0], spans[b][1]
-        for x, y in _occurrences(normalized, n_start, n_end, words):
+        for x, y in _merged(_found(normalized, n_start, n_end, words)):
             highlights.append((origin[x] - start + shift, origin[y - 1] + 1 - start + shift))
         pieces.append(text[start:end])
         shift += end - start
@@ -234,15 +290,17 @@ def _character_terms(normalized: str, term_weights: dict[str, float]) -> dict[st
     not contain, each at ``CHARACTER_SHARE`` of its word's weight (the
     heaviest word's, when several have it); stopword characters and the
     question's own single-character words are left out."""
+    return _characters_absent(normalized, term_weights, _question_terms(tuple(term_weights))[2])
+
+
+def _characters_absent(normalized: str, term_weights: dict[str, float], by_character) -> dict[str, float]:
     characters: dict[str, float] = {}
-    stop = _stop_characters()
-    for term, weight in term_weights.items():
-        if len(term) < 2 or is_word_pair(term) or term in normalized or not _is_chinese(term):
+    for term, candidates in by_character:
+        if term in normalized:
             continue
-        for character in term:
-            if character in stop or character in term_weights or character not in normalized:
-                continue
-            characters[character] = max(characters.get(character, 0.0), weight * CHARACTER_SHARE)
+        for character in candidates:
+            if character in normalized:
+                characters[character] = max(characters.get(character, 0.0), term_weights[term] * CHARACTER_SHARE)
     return characters
 
 
