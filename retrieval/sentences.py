@@ -23,8 +23,11 @@ _BRACKETS = ("“”", "（）", "()", "《》", "「」", "『』", "【】")
 
 _TRAILING_URL = re.compile(r"(?:https?://|www\.)[!-~]+$")
 
+# Runs of ordinary characters are taken at once ([^…]+): the same matches
+# as a character at a time, at half the cost, and no backtracking — what
+# stops a run is always matched by the ending.
 _SENTENCE = re.compile(
-    rf"(?:[^{SENTENCE_END}\n.]|\.(?!\s|$))*"
+    rf"(?:[^{SENTENCE_END}\n.]+|\.(?!\s|$))*"
     rf"(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|\.+(?=\s|$)|\n|$)"
 )
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from retrieval.index.analyzer import PAIR_SEPARATOR, Analyzer, is_word_pair, stopwords
-from retrieval.sentences import CLOSERS, SENTENCE_END, sentence_spans
+from retrieval.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_SNIPPET_CHARS = 240
@@ -36,25 +35,6 @@ LEANS_BACK = (
 GAP = "……"  # between sentences that are not next to each other in the paragraph
 
 
-_SPACE = re.compile(r"\s")  # str.isspace's characters (both are Py_UNICODE_ISSPACE)
-# retrieval.sentences._SENTENCE with runs of ordinary characters taken at
-# once ([^…]+ rather than [^…]): the same matches, at half the cost. No
-# backtracking: what stops a run is always matched by the ending.
-_SENTENCE_RUNS = re.compile(
-    rf"(?:[^{SENTENCE_END}\n.]+|\.(?!\s|$))*"
-    rf"(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|\.+(?=\s|$)|\n|$)"
-)
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``sentence_spans(text)``. A text without whitespace (nearly every
-    normal form) needs none of its trimming, a character at a time."""
-    if _SPACE.search(text):
-        return sentence_spans(text)
-    return [span for span in map(_SPAN, _SENTENCE_RUNS.finditer(text)) if span[1] > span[0]]
-
-
-_SPAN = re.Match.span
 
 
 @dataclass(frozen=True)
@@ -205,7 +185,7 @@ def best_snippet(
     form already made, the same as the analyzer's.
     """
     normalized, origin = (normalize_with_origin or analyzer.normalize_with_origin)(text)
-    spans = _sentence_spans(normalized) or [(0, len(normalized))]
+    spans = sentence_spans(normalized) or [(0, len(normalized))]
     question_words, question_pairs, by_character = _question_terms(tuple(term_weights))
     characters = _characters_absent(normalized, term_weights, by_character)
     if characters:
