@@ -90,25 +90,12 @@ def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _occurs(first: str, second: str, sentence: str) -> bool:
-    """``first`` and then ``second`` after it, in ``sentence``."""
-    at = sentence.find(first)
-    return at != -1 and sentence.find(second, at + len(first)) != -1
-
-
-def _terms_by_sentence(normalized: str, spans: list[tuple[int, int]], terms) -> list[set[str]]:
-    """For each sentence, the query terms it holds (a word pair: both words, in order).
-
-    Only the terms the paragraph holds at all are looked for sentence by
-    sentence: most of a question's terms are absent from any one hit, and
-    this runs for every hit shown.
-    """
-    return _held_by_sentence(normalized, spans, *_question_terms(tuple(terms))[:2])
-
-
 def _held_by_sentence(normalized: str, spans, all_words, all_pairs, extra_words=()) -> list[set[str]]:
-    """``_terms_by_sentence`` with the terms already split (``_question_terms``);
-    ``extra_words`` (single characters) come after them, as in the weights."""
+    """For each sentence, the question's terms it holds (a word pair: both
+    words, in order), the terms split once per question (``_question_terms``);
+    ``extra_words`` (single characters) come after them, as in the weights.
+    Terms the paragraph lacks are dropped first: most of a question's terms
+    are absent from any one hit, and this runs for every hit shown."""
     words = [word for word in all_words if word in normalized]
     words.extend(word for word in extra_words if word in normalized)
     pairs = [pair for pair in all_pairs if pair[1] in normalized and pair[2] in normalized]
@@ -116,7 +103,7 @@ def _held_by_sentence(normalized: str, spans, all_words, all_pairs, extra_words=
     for a, b in spans:
         sentence = normalized[a:b]
         held = {word for word in words if word in sentence}
-        for term, first, second in pairs:  # _occurs, inline: it runs for every pair in every sentence
+        for term, first, second in pairs:  # inline: it runs for every pair in every sentence
             at = sentence.find(first)
             if at != -1 and sentence.find(second, at + len(first)) != -1:
                 held.add(term)
@@ -128,7 +115,7 @@ def _held_by_sentence(normalized: str, spans, all_words, all_pairs, extra_words=
 def _question_terms(terms: tuple[str, ...]):
     """A question's terms sorted out once for all its hits, in their order:
     the words, the word pairs (term, first word, second word), and for each
-    Chinese word of two characters or more the characters ``_character_terms``
+    Chinese word of two characters or more the characters ``_characters_absent``
     may look for (stopword characters and the question's own single-character
     words left out)."""
     words, pairs, by_character = [], [], []
@@ -139,7 +126,7 @@ def _question_terms(terms: tuple[str, ...]):
             first, second = term.split(PAIR_SEPARATOR, 1)
             pairs.append((term, first, second))
             continue
-        words.append(term)  # even "", as _terms_by_sentence always took it
+        words.append(term)  # even "": an empty term was always taken
         if len(term) >= 2 and _is_chinese(term):
             by_character.append((term, tuple(c for c in term if c not in stop and c not in keys)))
     return tuple(words), tuple(pairs), tuple(by_character)
@@ -263,14 +250,6 @@ def best_snippet(
 @lru_cache(maxsize=1)
 def _stop_characters() -> frozenset[str]:
     return frozenset(w for w in stopwords() if len(w) == 1)
-
-
-def _character_terms(normalized: str, term_weights: dict[str, float]) -> dict[str, float]:
-    """The characters of the Chinese question words that ``normalized`` does
-    not contain, each at ``CHARACTER_SHARE`` of its word's weight (the
-    heaviest word's, when several have it); stopword characters and the
-    question's own single-character words are left out."""
-    return _characters_absent(normalized, term_weights, _question_terms(tuple(term_weights))[2])
 
 
 def _characters_absent(normalized: str, term_weights: dict[str, float], by_character) -> dict[str, float]:
