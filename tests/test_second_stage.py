@@ -91,7 +91,8 @@ def test_spelled_out_share_finds_an_abbreviation_written_in_full():
 
 def test_features_are_computed_only_when_weighed():
     question = second_stage.QuestionFeatures("三峡水库蓄水", {"水库": 1.0, "蓄水": 1.0}, Analyzer([]).normalize)
-    off = second_stage.Weights(proximity=0, phrase=0, sentences=0, title=0, abbreviations=0, synonyms=0)
+    off = second_stage.Weights(proximity=0, phrase=0, sentences=0, title=0, abbreviations=0, synonyms=0,
+                                numbers=0, answer_type=0)
     assert not off.positional
     features = question.of("三峡水库开始蓄水。", "三峡", 0.5, off)
     assert (features.proximity, features.phrase, features.sentences, features.title) == (0, 0, 0, 0)

@@ -185,11 +185,11 @@ def has_new_number(snippet: str, highlights: list[tuple[int, int]], question: st
     text = normalize(snippet)
     if len(text) != len(snippet):  # the highlights would no longer line up
         text = snippet
-    return any(_outside(pattern, text, highlights) for pattern in _wanted_numbers(question))
+    return any(_outside(pattern, text, highlights) for pattern in wanted_numbers(question))
 
 
 @lru_cache(maxsize=1024)
-def _wanted_numbers(question: str) -> tuple[re.Pattern, ...]:
+def wanted_numbers(question: str) -> tuple[re.Pattern, ...]:
     question = _normal_question(question)
     if _YEAR_QUESTION.search(question):
         return (_YEAR,)
@@ -294,10 +294,10 @@ class QueryTerms:
 # hold too. (Without the heaviest word it says nothing: in a corpus of three
 # articles most words are in one chunk only, 世界 of 世界杯 too.) Measured on
 # the first EVIDENCE_HITS hits, whatever top_k the caller asked for.
-SUPPORT_WEIGHTS = {"known_coverage": 1.0, "pair_coverage": 1.0, "saturation": 1.0, "top_found": 0.25, "specific": 0.25,
+SUPPORT_WEIGHTS = {"known_coverage": 1.25, "pair_coverage": 1.0, "saturation": 1.25, "top_found": 0.25, "specific": 0.25,
                    "single_characters": -0.25, "sub_words": -0.5, "distinct": 0.75}
 EVIDENCE_HITS = 5
-MIN_SUPPORT = 2.17
+MIN_SUPPORT = 2.47
 SATURATION_CAP = 1.5
 # A rule against the best hit takes this much off the evidence rather than
 # declining outright. One general word carrying the match: a paragraph that
@@ -419,7 +419,7 @@ def examine(
     no_number = asks_for_quantity(question) and not number_in_matching_sentences(hits[0].passage, question)
     penalty = 0.0
     if no_number:
-        penalty = RULE_PENALTY["no_time"] if _wanted_numbers(question) == (_TIME,) else float("inf")
+        penalty = RULE_PENALTY["no_time"] if wanted_numbers(question) == (_TIME,) else float("inf")
     if word is not None:
         # A question word the corpus never uses says the question is about
         # something else (最近有什么好看的电影 asked of three articles on

@@ -27,7 +27,7 @@ from retrieval.index.building import build_engine, open_engine
 from retrieval.answer.search import SearchEngine
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-SUPPORT_THRESHOLDS = (0.0, 1.4, 1.6, 1.8, 1.9, 2.0, 2.05, 2.1, 2.15, 2.2, 2.3)
+SUPPORT_THRESHOLDS = (0.0, 1.4, 1.6, 1.8, 2.0, 2.1, 2.2, 2.3, 2.4, 2.45, 2.5, 2.6)
 
 
 def _support_grid() -> list[float]:
