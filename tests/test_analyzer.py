@@ -63,6 +63,16 @@ def test_corpus_terms_come_from_quotes_and_short_headings():
     assert corpus_terms(["城市"]) == []  # a short text that is not a heading is no term
 
 
+def test_titles_in_book_title_marks_are_terms_and_keep_a_question_about_them_whole():
+    terms = corpus_terms(["洛克著有《政府論》兩篇。", "《北海道旧土人保护法规定》", "《中》"])
+    assert "政府论" in terms  # normalised to simplified
+    assert not any("北海道" in t for t in terms)  # over 8 characters: a sentence more often than a title
+    assert "中" not in terms
+    question = "《政府論》的作者是誰?"
+    assert "政府论" in Analyzer(terms).tokenize(question)
+    assert "政府论" not in Analyzer([]).tokenize(question)
+
+
 def test_analyzers_do_not_share_a_dictionary():
     with_term = Analyzer(["某某新词"])
     without = Analyzer([])

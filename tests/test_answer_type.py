@@ -75,6 +75,23 @@ def test_number_share_counts_numbers_written_another_way():
     assert not none and none.share("1989年柏林围墙倒塌。") == 0.0
 
 
+@pytest.mark.parametrize("question, text", [
+    ("韓國只有百分之三的能源不是怎麼而來的？", "韩国97%的能源消费依赖进口。"),
+    ("韓國的什麼東西有九成是進口而來的？", "工业原料主要依靠进口,自给率仅为10%。"),
+    ("關島有四分之三的土地不是什麼？", "美军基地占地约全岛的四分之一。"),
+])
+def test_a_proportion_is_also_held_as_the_rest_of_the_whole(question, text):
+    assert answer_type.QuestionNumbers(normalize(question)).share(text) == 1.0
+
+
+def test_the_rest_of_the_whole_is_only_for_proportions():
+    assert answer_type.complement("30%", 30.0) == 70.0
+    assert answer_type.complement("四分之三", ("of", 3, 4)) == ("of", 1, 4)
+    assert answer_type.complement("30", 30.0) is None  # 30 people have no rest
+    assert answer_type.complement("100%", 100.0) is None
+    assert answer_type.QuestionNumbers(normalize("有三十人參加？")).share("有七十人参加。") == 0.0
+
+
 # ---------------------------------------------------------------- answer type
 
 
