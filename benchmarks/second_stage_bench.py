@@ -26,23 +26,16 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from synthetic_corpus import questions, write_corpus  # noqa: E402
 
-from retrieval.answer import second_stage, snippets  # noqa: E402
+from retrieval.answer import second_stage  # noqa: E402
 from retrieval.answer.expansion import load_expansion  # noqa: E402
 from retrieval.index.building import open_engine  # noqa: E402
 
 
-# The snippet choices as they were before the positional second stage.
-SNIPPETS_BEFORE = {"TOPIC_SHARE": 0.2, "SECOND_SHARE": 0.5, "SHORT_SNIPPET_CHARS": 0, "LEANS_BACK": ("\0",),
-                   "_character_terms": lambda normalized, weights: {}}
-SNIPPETS_NOW = {name: getattr(snippets, name) for name in SNIPPETS_BEFORE}
-
-
 def configurations(expansion) -> dict[str, dict]:
     return {
-        "coverage only, depth 5, snippets as before (before)": dict(
-            weights=second_stage.COVERAGE_ONLY, depth=5, coverage=0.5, expansion=None, snippets=SNIPPETS_BEFORE),
-        "coverage only, depth 5": dict(weights=second_stage.COVERAGE_ONLY, depth=5, coverage=0.5, expansion=None),
-        "second stage, depth 5": dict(weights=second_stage.Weights(), depth=5, coverage=None, expansion=None),
+        "coverage only, depth 5 (before)": dict(weights=second_stage.COVERAGE_ONLY, depth=5, coverage=0.5, expansion=None),
+        "second stage without numbers and answer type, depth 10": dict(
+            weights=second_stage.Weights(numbers=0.0, answer_type=0.0), depth=10, coverage=None, expansion=None),
         "second stage, depth 10 (default)": dict(weights=second_stage.Weights(), depth=10, coverage=None, expansion=None),
         **({"second stage + synonyms, depth 10": dict(
             weights=second_stage.Weights(synonyms=0.5), depth=10, coverage=None, expansion=expansion)} if expansion else {}),
@@ -84,8 +77,6 @@ def main() -> int:
                 engine.rerank_depth = config["depth"]
                 engine.coverage_weight = config["coverage"] if config["coverage"] is not None else config["weights"].coverage
                 engine.expansion = config["expansion"]
-                for name_, value in config.get("snippets", SNIPPETS_NOW).items():
-                    setattr(snippets, name_, value)
                 start = time.process_time()
                 answer = engine.ask(question, top_k=10)
                 if answer.hits:
