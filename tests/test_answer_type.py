@@ -84,6 +84,19 @@ def test_a_proportion_is_also_held_as_the_rest_of_the_whole(question, text):
     assert answer_type.QuestionNumbers(normalize(question)).share(text) == 1.0
 
 
+@pytest.mark.parametrize("question, text", [
+    ("哪一種恆星中有四分之一被發現擁有伴星？", "只有25%的红矮星被发现有伴星。"),
+    ("哪一種恆星有25%被發現擁有伴星？", "只有四分之一的红矮星被发现有伴星。"),
+    ("關島有四分之三的土地不是什麼？", "美军基地占地约全岛的25%。"),
+])
+def test_a_fraction_is_the_percentage_it_is(question, text):
+    assert answer_type.QuestionNumbers(normalize(question)).share(text) == 1.0
+
+
+def test_a_fraction_is_no_other_percentage():
+    assert answer_type.QuestionNumbers(normalize("有四分之一的人參加？")).share("有30%的人参加。") == 0.0
+
+
 def test_the_rest_of_the_whole_is_only_for_proportions():
     assert answer_type.complement("30%", 30.0) == 70.0
     assert answer_type.complement("四分之三", ("of", 3, 4)) == ("of", 1, 4)

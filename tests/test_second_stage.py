@@ -92,7 +92,7 @@ def test_spelled_out_share_finds_an_abbreviation_written_in_full():
 def test_features_are_computed_only_when_weighed():
     question = second_stage.QuestionFeatures("三峡水库蓄水", {"水库": 1.0, "蓄水": 1.0}, Analyzer([]).normalize)
     off = second_stage.Weights(proximity=0, phrase=0, sentences=0, title=0, abbreviations=0, synonyms=0,
-                                numbers=0, answer_type=0)
+                                numbers=0, answer_type=0, inherited=0)
     assert not off.positional
     features = question.of("三峡水库开始蓄水。", "三峡", 0.5, off)
     assert (features.proximity, features.phrase, features.sentences, features.title) == (0, 0, 0, 0)
@@ -139,6 +139,23 @@ def test_the_question_naming_a_title_prefers_that_document():
     question = "鑫诺卫星通信有限公司的业务范围？"
     assert first(before(engine_over(texts, titles)), question) == "d1"
     assert first(engine_over(texts, titles), question) == "d0"
+
+
+def test_a_word_only_the_title_holds_is_inherited_by_the_documents_paragraphs():
+    # A paragraph of the article 珍珠港事件 is about it without repeating the name;
+    # BM25 sees the name only in siblings that do (on DRCD dev, +3 right first).
+    weights = {"珍珠港事件": 3.0, "美方": 1.0, "谈判": 1.0, "代表": 1.0}
+    question = second_stage.QuestionFeatures("珍珠港事件前美方的谈判代表是谁", weights, Analyzer([]).normalize)
+    names_it = "珍珠港事件以后，美国国会通过决议，对日本宣战。"
+    leaves_it = "事件发生前，日美谈判破裂，美方的代表是国务卿赫尔。"
+    on = second_stage.Weights()
+    assert question.of(leaves_it, "珍珠港事件", 1.0, on).inherited == pytest.approx(3 / 6)
+    assert question.of(names_it, "珍珠港事件", 1.0, on).inherited == 0.0
+    assert question.of(leaves_it, "东京审判", 1.0, on).inherited == 0.0  # another document's paragraph
+    candidates = [(6.0, 0.5, names_it, "珍珠港事件"), (5.0, 1.0, leaves_it, "珍珠港事件")]
+    off = second_stage.Weights(inherited=0.0)
+    gained = [a - b for a, b in zip(second_stage.keys(candidates, question, on), second_stage.keys(candidates, question, off))]
+    assert gained == pytest.approx([0.0, on.inherited * 3 / 6])
 
 
 def test_an_abbreviation_meets_its_full_form():

@@ -150,17 +150,30 @@ def numbers(text: str) -> Iterable[tuple[str, float | tuple[str, int, int]]]:
         yield match.group(), (value if isinstance(value, tuple) else round(float(value), 6))
 
 
+def _forms(value: float | tuple[str, int, int] | None) -> tuple:
+    """A value and, for a fraction, the percentage it is: 四分之一 is 25%."""
+    if value is None:
+        return ()
+    if isinstance(value, tuple):
+        _, share, whole = value
+        return (value, round(100.0 * share / whole, 6))
+    return (value,)
+
+
 @lru_cache(maxsize=1024)
 def _values(text: str) -> frozenset:
-    """The values of the numbers in ``text``: candidates recur across questions."""
-    return frozenset(v for _, v in numbers(text))
+    """The values of the numbers in ``text``, in every form: candidates recur across questions."""
+    return frozenset(form for _, v in numbers(text) for form in _forms(v))
 
 
 class QuestionNumbers:
     """The numbers a question states, and how many of them a text holds in any form."""
 
     def __init__(self, question: str):
-        self.numbers = [(written, value, complement(written, value)) for written, value in numbers(question)]
+        self.numbers = [
+            (written, frozenset(_forms(value) + _forms(complement(written, value))))
+            for written, value in numbers(question)
+        ]
 
     def __bool__(self) -> bool:
         return bool(self.numbers)
@@ -173,13 +186,13 @@ class QuestionNumbers:
             return 0.0
         values = None
         held = 0
-        for written, value, rest in self.numbers:
+        for written, forms in self.numbers:
             if written in text:
                 held += 1
                 continue
             if values is None:  # only when a number is not there as written
                 values = _values(text)
-            held += value in values or (rest is not None and rest in values)
+            held += not forms.isdisjoint(values)
         return held / len(self.numbers)
 
 
