@@ -10,8 +10,8 @@ in its normal form without segmenting anything at question time:
   out (``without_asking``);
 * **numbers** (``QuestionNumbers``): a number the question states (约9000人,
   九成, 十度) is a hard constraint, and paragraphs write it in another form
-  (九千, 90%, 10°): the share of the question's numbers a candidate holds in
-  any form;
+  (九千, 90%, 10°; 25% for 四分之一): the share of the question's numbers a
+  candidate holds in any form;
 * **answer type** (``asked_numbers``, ``best_sentence_typed``): a question
   asking when, which year or how many is answered by a sentence holding its
   words *and* a number of the asked kind (the patterns are the not-found
