@@ -76,20 +76,16 @@ def test_number_share_counts_numbers_written_another_way():
 
 
 @pytest.mark.parametrize("question, text", [
+    # as the rest of the whole
     ("韓國只有百分之三的能源不是怎麼而來的？", "韩国97%的能源消费依赖进口。"),
     ("韓國的什麼東西有九成是進口而來的？", "工业原料主要依靠进口,自给率仅为10%。"),
     ("關島有四分之三的土地不是什麼？", "美军基地占地约全岛的四分之一。"),
-])
-def test_a_proportion_is_also_held_as_the_rest_of_the_whole(question, text):
-    assert answer_type.QuestionNumbers(normalize(question)).share(text) == 1.0
-
-
-@pytest.mark.parametrize("question, text", [
+    # a fraction as the percentage it is, both ways, and its rest
     ("哪一種恆星中有四分之一被發現擁有伴星？", "只有25%的红矮星被发现有伴星。"),
     ("哪一種恆星有25%被發現擁有伴星？", "只有四分之一的红矮星被发现有伴星。"),
     ("關島有四分之三的土地不是什麼？", "美军基地占地约全岛的25%。"),
 ])
-def test_a_fraction_is_the_percentage_it_is(question, text):
+def test_a_proportion_is_held_in_any_of_its_forms(question, text):
     assert answer_type.QuestionNumbers(normalize(question)).share(text) == 1.0
 
 
