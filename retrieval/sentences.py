@@ -34,6 +34,14 @@ _SENTENCE = re.compile(
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences in ``text``, surrounding whitespace excluded."""
+    if " " not in text and text.isprintable():  # no whitespace at all (every other kind is unprintable)
+        # Nothing to strip, as in most paragraphs' normal form, which every
+        # snippet splits: the matches as they are, without the empty one at
+        # the end (the only empty one: elsewhere a match takes a character).
+        spans = list(map(re.Match.span, _SENTENCE.finditer(text)))
+        if spans[-1][0] == spans[-1][1]:
+            spans.pop()
+        return spans
     spans = []
     for match in _SENTENCE.finditer(text):
         start, end = match.span()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,8 +33,7 @@ LEANS_BACK = (
     "此外", "另外", "然而", "不过", "于是", "且", "又", "也", "后", "之后", "随后", "当时", "因为", "由于",
 )
 GAP = "……"  # between sentences that are not next to each other in the paragraph
-
-
+_CHINESE = re.compile("[\u4e00-\u9fff]+")
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,15 @@ class Snippet:
     text: str
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in ``text``
 
-    def marked(self, open_mark: str = "【", close_mark: str = "】", escape=lambda s: s) -> str:
+    def marked(self, open_mark: str = "【", close_mark: str = "】", escape: Callable[[str], str] | None = None) -> str:
         """The snippet with every highlight wrapped; ``escape`` applies to the text between."""
-        out, position = [], 0
+        text, out, position = self.text, [], 0
         for start, end in self.highlights:
-            out.append(escape(self.text[position:start]))
-            out.append(open_mark + escape(self.text[start:end]) + close_mark)
+            out += (text[position:start], open_mark, text[start:end], close_mark)
             position = end
-        out.append(escape(self.text[position:]))
+        out.append(text[position:])
+        if escape is not None:  # the text is every other piece, the marks between
+            out[::2] = [escape(piece) for piece in out[::2]]
         return "".join(out)
 
 
@@ -90,25 +90,48 @@ def _merged(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _held_by_sentence(normalized: str, spans, all_words, all_pairs, extra_words=()) -> list[set[str]]:
-    """For each sentence, the question's terms it holds (a word pair: both
-    words, in order), the terms split once per question (``_question_terms``);
-    ``extra_words`` (single characters) come after them, as in the weights.
-    Terms the paragraph lacks are dropped first: most of a question's terms
-    are absent from any one hit, and this runs for every hit shown."""
-    words = [word for word in all_words if word in normalized]
-    words.extend(word for word in extra_words if word in normalized)
-    pairs = [pair for pair in all_pairs if pair[1] in normalized and pair[2] in normalized]
-    found = []
-    for a, b in spans:
-        sentence = normalized[a:b]
-        held = {word for word in words if word in sentence}
-        for term, first, second in pairs:  # inline: it runs for every pair in every sentence
-            at = sentence.find(first)
-            if at != -1 and sentence.find(second, at + len(first)) != -1:
-                held.add(term)
-        found.append(held)
-    return found
+def _sentences_holding(normalized: str, spans, question_terms, term_weights):
+    """Which sentences hold which of the question's terms (a word pair: both
+    words, in order), as {term: indexes of the sentences, ascending}, and
+    the characters of the question's words the paragraph lacks
+    (``_characters_absent``), which count as terms too; and the words held,
+    which the snippet marks (characters are not). Terms the paragraph lacks
+    are dropped first: most of a question's terms are absent from any one
+    hit, and this runs for every hit shown."""
+    words, pairs, by_character = question_terms
+    sentences = [normalized[a:b] for a, b in spans]
+    held: dict[str, list[int]] = {}
+    shown = []
+    absent = set()
+    for word in words:
+        if word not in normalized:
+            absent.add(word)
+        elif holding := _sentences_with(word, sentences):
+            held[word] = holding
+            if word:
+                shown.append(word)
+    characters = _characters_absent(normalized, term_weights, by_character, absent)
+    for character in characters:
+        if holding := _sentences_with(character, sentences):
+            held[character] = holding
+    for term, first, second in pairs:
+        firsts = held.get(first) if first in words else _sentences_with(first, sentences)
+        seconds = held.get(second) if second in words else _sentences_with(second, sentences)
+        if firsts and seconds:
+            holding = []
+            for i in firsts:
+                if i in seconds:
+                    sentence = sentences[i]
+                    if sentence.find(second, sentence.find(first) + len(first)) != -1:
+                        holding.append(i)
+            if holding:
+                held[term] = holding
+    return held, characters, shown
+
+
+def _sentences_with(word: str, sentences: list[str]) -> list[int]:
+    """The indexes of the ``sentences`` that hold ``word``, ascending."""
+    return [i for i, sentence in enumerate(sentences) if word in sentence]
 
 
 @lru_cache(maxsize=64)
@@ -127,7 +150,7 @@ def _question_terms(terms: tuple[str, ...]):
             pairs.append((term, first, second))
             continue
         words.append(term)  # even "": an empty term was always taken
-        if len(term) >= 2 and _is_chinese(term):
+        if len(term) >= 2 and _CHINESE.fullmatch(term):
             by_character.append((term, tuple(c for c in term if c not in stop and c not in keys)))
     return tuple(words), tuple(pairs), tuple(by_character)
 
@@ -173,21 +196,26 @@ def best_snippet(
     """
     normalized, origin = (normalize_with_origin or analyzer.normalize_with_origin)(text)
     spans = sentence_spans(normalized) or [(0, len(normalized))]
-    question_words, question_pairs, by_character = _question_terms(tuple(term_weights))
-    characters = _characters_absent(normalized, term_weights, by_character)
+    held, characters, words = _sentences_holding(normalized, spans, _question_terms(tuple(term_weights)), term_weights)
     if characters:
         term_weights = {**term_weights, **characters}
-    found = _held_by_sentence(normalized, spans, question_words, question_pairs, characters)
     # Back to the original text: what is shown and what numbers are read from.
-    sentences = [(origin[a], origin[b - 1] + 1) for a, b in spans] if normalized else [(0, len(text))]
-    spread = Counter(term for terms in found for term in terms)
-    in_sentences = spread.get  # a missing term: None, without Counter.__missing__'s call
-    local = {
-        t: w * math.log(1 + len(sentences) / spread[t]) * (TOPIC_SHARE if t in topic_terms else 1.0)
-        for t, w in term_weights.items()
-        if in_sentences(t)
-    }
-    scores = [sum(local[t] for t in terms) for terms in found]
+    if origin == range(len(text)):  # a normal form with every character in place, as nearly always
+        sentences = spans
+    else:
+        sentences = [(origin[a], origin[b - 1] + 1) for a, b in spans] if normalized else [(0, len(text))]
+    count = len(sentences)
+    scores = [0.0] * count
+    # Summed in the question's order of terms, not a set's: the same floats,
+    # so the same choice on a near tie, whatever the hash seed.
+    for term, weight in term_weights.items():
+        holding = held.get(term)
+        if holding:
+            weight *= math.log(1 + count / len(holding))
+            if term in topic_terms:
+                weight *= TOPIC_SHARE
+            for i in holding:
+                scores[i] += weight
     if wants_number is not None:
         # Among sentences that match about as well as the best, the one with
         # the number; a sentence that barely matches does not win by a number.
@@ -196,27 +224,27 @@ def best_snippet(
             score + top * (score >= top / 2 and wants_number(text[s:e]))
             for score, (s, e) in zip(scores, sentences)
         ]
-    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    order = sorted(range(count), key=scores.__getitem__, reverse=True)  # stable: ties by position
     best = order[0]
     first = last = best
 
     def length(a: int, b: int) -> int:
         return sentences[b][1] - sentences[a][0]
 
-    if last + 1 < len(sentences) and length(first, last + 1) <= MAX_SNIPPET_CHARS:
+    if last + 1 < count and length(first, last + 1) <= MAX_SNIPPET_CHARS:
         last += 1
     if first > 0 and normalized.startswith(LEANS_BACK, spans[first][0]) and length(first - 1, last) <= MAX_SNIPPET_WITH_SECOND:
         first -= 1
-    elif first > 0 and found[first - 1] - found[first] - found[last] and length(first - 1, last) <= MAX_SNIPPET_CHARS:
+    elif first > 0 and _adds_terms(held, first - 1, first, last) and length(first - 1, last) <= MAX_SNIPPET_CHARS:
         first -= 1
     if (
-        last + 1 < len(sentences)
+        last + 1 < count
         and length(first, last) < SHORT_SNIPPET_CHARS
         and length(first, last + 1) <= MAX_SNIPPET_WITH_SECOND
     ):
         last += 1
     runs = [[first, last]]
-    second = next((i for i in order[1:] if not first <= i <= last), None)
+    second = next((i for i in order if not first <= i <= last), None)  # order[0], the best, is in
     if (
         second is not None
         and scores[second] > 0
@@ -231,7 +259,6 @@ def best_snippet(
             runs.append([second, second])
             runs.sort()
 
-    words = [t for t in spread if t and PAIR_SEPARATOR not in t and t not in characters]  # the words the paragraph holds
     pieces: list[str] = []
     highlights: list[tuple[int, int]] = []
     shift = 0
@@ -239,12 +266,16 @@ def best_snippet(
         start, end = sentences[a][0], sentences[b][1]
         if pieces:
             shift += len(GAP)
-        n_start, n_end = spans[a][0], spans[b][1]
-        for x, y in _merged(_found(normalized, n_start, n_end, words)):
-            highlights.append((origin[x] - start + shift, origin[y - 1] + 1 - start + shift))
+        marks = _merged(_found(normalized, spans[a][0], spans[b][1], words))
+        highlights += [(origin[x] - start + shift, origin[y - 1] + 1 - start + shift) for x, y in marks]
         pieces.append(text[start:end])
         shift += end - start
     return Snippet(GAP.join(pieces), highlights)
+
+
+def _adds_terms(held: dict[str, list[int]], sentence: int, first: int, last: int) -> bool:
+    """Whether ``sentence`` holds a term that neither ``first`` nor ``last`` holds."""
+    return any(sentence in holding and first not in holding and last not in holding for holding in held.values())
 
 
 @lru_cache(maxsize=1)
@@ -252,19 +283,17 @@ def _stop_characters() -> frozenset[str]:
     return frozenset(w for w in stopwords() if len(w) == 1)
 
 
-def _characters_absent(normalized: str, term_weights: dict[str, float], by_character) -> dict[str, float]:
+def _characters_absent(normalized: str, term_weights: dict[str, float], by_character, absent) -> dict[str, float]:
+    """The characters of the question's words ``absent`` from the paragraph
+    that it has (``CHARACTER_SHARE``), with their weights."""
     characters: dict[str, float] = {}
     for term, candidates in by_character:
-        if term in normalized:
+        if term not in absent:
             continue
         for character in candidates:
             if character in normalized:
                 characters[character] = max(characters.get(character, 0.0), term_weights[term] * CHARACTER_SHARE)
     return characters
-
-
-def _is_chinese(word: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
 def whole_passage(analyzer: Analyzer, text: str, term_weights: dict[str, float], *, normalize_with_origin=None) -> Snippet:
