@@ -11,7 +11,8 @@ the questions on stdin, against the same work in process.
   + encoding, over the same questions in one process (``time.process_time``).
 
 CPU time rather than wall time: on a shared 2-core machine wall time of the
-same run varied threefold. Each figure is the minimum over the rounds.
+same run varied threefold. Each figure is the minimum over the rounds; the ratios are
+also given per round (median), a round's two runs being back to back.
 Also prints how many times the analyzer ran per question in process.
 """
 
@@ -21,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -89,10 +91,15 @@ def main() -> int:
     cli = min(r[0] for r in rounds)
     ask = min(r[1]["ask"] for r in rounds)
     ask_json = min(r[1]["ask_json"] for r in rounds)
+    # The machine's speed drifts between rounds (a shared host's steal time):
+    # each round's own ratio, its two halves run back to back, drifts less.
+    paired = sorted(r[0] / r[1]["ask"] for r in rounds)
+    paired_json = sorted(r[0] / r[1]["ask_json"] for r in rounds)
     print(f"questions            {len(questions)} (top-k {args.top_k}), {args.rounds} rounds, CPU ms/question, minimum")
     print(f"cli ask --json       {cli:.3f}")
-    print(f"in process ask+JSON  {ask_json:.3f}   (cli ÷ this: {cli / ask_json:.2f})")
-    print(f"in process ask       {ask:.3f}   (cli ÷ this: {cli / ask:.2f})")
+    print(f"in process ask+JSON  {ask_json:.3f}   (cli ÷ this: {cli / ask_json:.2f}; per round, median {statistics.median(paired_json):.2f})")
+    print(f"in process ask       {ask:.3f}   (cli ÷ this: {cli / ask:.2f}; per round, median {statistics.median(paired):.2f}: "
+          + " ".join(f"{r:.2f}" for r in paired) + ")")
     print(f"analyze per question {rounds[-1][1]['analyze']:.2f} (in process, cold caches)")
     return 0
 
