@@ -20,6 +20,11 @@ from retrieval.answer import relevance
         ("北京20几所高校的学生在哪里集会？", False),  # twenty-some, and it asks where
         ("北朝几个朝代中，哪个朝代最积极建筑长城？", False),  # it asks which
         ("两栖动物的心脏有几个心室？", True),
+        # "When" in other words than 什么时候 (tune3 and CMRC/DRCD dev ask so).
+        ("市委全会是在哪一天召开的？", True),
+        ("平安在哪天趁虚攻入北平？", True),
+        ("吴三桂在什么时间称帝？", True),
+        ("会议啥时候开？", True),
     ],
 )
 def test_quantity_questions(question, expected):
@@ -85,6 +90,8 @@ def test_decide(question, coverage, snippet, places, answered, reason):
         ("视网膜中共有多少个视杆细胞？", "视网膜约有1.25亿视杆细胞。", True),  # a magnitude alone
         ("荨麻什么时候开花？", "荨麻于晚春或初夏开花。", True),
         ("海洋什么时候过于温暖？", "在白垩纪中期，海洋底层温度较高。", True),
+        ("大会是在哪一天召开的？", "大会于3月5日召开。", True),  # a date
+        ("大会是在哪一天召开的？", "大会部署了五项任务。", False),  # a count is no time
     ],
 )
 def test_the_number_must_be_of_the_kind_asked_for(question, snippet, expected):

@@ -46,7 +46,7 @@ MIN_COVERAGE = 0.3
 UNKNOWN_WORD_WEIGHT = 0.75
 
 _QUANTITY_QUESTION = re.compile(
-    r"多少|哪一?年|何年|什么时候|何时|多久|多长时间|how (?:many|much)|\bwhen\b",
+    r"多少|哪一?年|何年|什么时候|什么时间|啥时候|何时|哪一?天|何日|多久|多长时间|how (?:many|much)|\bwhen\b",
     re.IGNORECASE,
 )
 # 几 + a classifier asks a count, but not after a digit or a demonstrative
@@ -96,7 +96,7 @@ _MAGNITUDE_UNITS = ("个", "钱", "元")
 # period (江户时代, 康熙年间, 中世纪), a dynasty (元朝, 东汉, 南宋), a season or a
 # part of the day (秋季, 傍晚). 新时代 and 这一时期 name no time.
 _YEAR_QUESTION = re.compile(r"哪一?年|何年|几年|哪几年")
-_WHEN_QUESTION = re.compile(r"什么时候|何时|哪天|几月|几号|\bwhen\b", re.IGNORECASE)
+_WHEN_QUESTION = re.compile(r"什么时候|什么时间|啥时候|何时|哪一?天|何日|几月|几号|\bwhen\b", re.IGNORECASE)
 _DATE = rf"(?P<n>{_NUMERAL})\s*(?:年|月|日|号|世纪|年代)|(?P<y>\d{{4}})"
 _YEAR = re.compile(_DATE)
 _TIME = re.compile(
