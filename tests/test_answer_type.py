@@ -22,6 +22,9 @@ def test_asking_words_are_found():
     assert asked("哪一座城市位于台湾最北端?") == ["哪一座"]
     assert asked("苏联于何年解体?") == ["何年"]
     assert asked("珍珠港事件的策画人是谁?") == ["谁"]
+    # 时间 of 什么时间 asks as 时候 does; 啥 is a colloquial 什么.
+    assert asked("吴少诚在什么时间病逝?") == ["什么时间"]
+    assert asked("会议啥时候开?") == ["啥时候"]
     assert asked("柏林围墙是德国分裂期间修筑的。") == []
 
 

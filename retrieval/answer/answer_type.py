@@ -34,7 +34,7 @@ ASKING = re.compile(
     rf"哪(?:一)?(?:[{_ASKED_WITH}]|方面|儿|里|边|些)?"
     rf"|何(?:年|时|人|处|地|种|者|在)?|为何|如何|几(?:[{_ASKED_WITH}]|岁|成|倍|月|号)?"
     r"|多少|多久|多长(?:时间)?|多大|多高|多远|多重|多深|多宽|多快"
-    r"|什么(?:时候|样|地方)?|甚么|谁|是否"
+    r"|什么(?:时候|时间|样|地方)?|啥(?:时候)?|甚么|谁|是否"
 )
 # Dropped when the question's character pairs are formed a second time, so
 # that 发球的权力 also meets 发球权 (球权) and 中国的首都 meets 中国首都.
