@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 
+from retrieval.answer.catalog import BYLINE
+
 # What a question asks of a person, and what the reply says is missing.
 _ASKS_POSITION = re.compile(r"职务|职位|职称|头衔|任职|是谁|身份|简介|介绍|背景|who\b", re.I)
 _ASKS_AFFILIATION = re.compile(r"单位|机构|部门|工作|在哪")
@@ -63,7 +65,7 @@ class Verdict:
 def review(engine, question: str, words: list[str], hits: list, *, from_metadata: bool) -> Verdict | None:
     """A verdict when the question asks who an author is, else None (the
     usual decision applies)."""
-    from retrieval.answer.search import _BYLINE, BYLINE_LOOKUP_MAX_CHUNKS  # the metadata lookup's own rules
+    from retrieval.answer.search import BYLINE_LOOKUP_MAX_CHUNKS  # the metadata lookup's own limit
 
     normalize = engine.analyzer.normalize
     said = "".join(words)  # cheap first: does the question name an author of these hits at all?
@@ -81,21 +83,22 @@ def review(engine, question: str, words: list[str], hits: list, *, from_metadata
         # the name and what one asks of a person matched (侯金亮的工作单位).
         if any(name not in w and not PERSON_WORDS.search(w) for w in words):
             return None
-    if _BYLINE.search(best.chunk.text):
+    if BYLINE.search(best.chunk.text):
         return Verdict([best] + [h for h in hits if h is not best], True, "answered")
     if len(engine.chunks) <= BYLINE_LOOKUP_MAX_CHUNKS:
-        documents = [
-            chunks for chunks in engine._chunks_by_document.values()
-            if name in _author_names(normalize, chunks[0].author)
-        ]
-    else:  # reading every chunk's metadata is for a library, not an archive
-        documents = [[hit.chunk for hit in hits if hit.chunk.doc_id == best.chunk.doc_id]]
-    for chunks in documents:
-        byline = next((c for c in reversed(chunks) if _BYLINE.search(c.text)), None)
-        if byline is not None:
-            return Verdict([_as_hit(engine, best, byline)], True, "answered")
-    titles = tuple(dict.fromkeys(chunks[0].title for chunks in documents if chunks)) or (best.chunk.title,)
-    firsts = [_as_hit(engine, best, chunks[0]) for chunks in documents if chunks] or [best]
+        catalog = engine.catalog
+        documents = catalog.by_author(lambda author: name in _author_names(normalize, author))
+        bylines = (catalog.byline(d) for d in documents)
+        first_chunks = [catalog.first_chunk(d) for d in documents]
+    else:  # the catalog is for a library, not an archive: the hits' own document
+        chunks = [hit.chunk for hit in hits if hit.chunk.doc_id == best.chunk.doc_id]
+        bylines = (c for c in reversed(chunks) if BYLINE.search(c.text))
+        first_chunks = chunks[:1]
+    byline = next((c for c in bylines if c is not None), None)
+    if byline is not None:
+        return Verdict([_as_hit(engine, best, byline)], True, "answered")
+    titles = tuple(dict.fromkeys(chunk.title for chunk in first_chunks)) or (best.chunk.title,)
+    firsts = [_as_hit(engine, best, chunk) for chunk in first_chunks] or [best]
     shown = [replace(hit, rank=rank) for rank, hit in enumerate(firsts, start=1)]
     return Verdict(shown, False, "author_only", AuthorClaim(best.chunk.author if len(_names(best.chunk.author)) == 1 else name, titles, asked))
 

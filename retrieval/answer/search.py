@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache, partial
 import numpy as np
 
 from retrieval.answer import expansion, near_miss, relevance, second_stage
+from retrieval.answer.catalog import Catalog
 from retrieval.index.analyzer import Analyzer, is_word_pair, normalize
 # The analyzer's own normal form, in its two steps (see SearchEngine._normal_form).
 from retrieval.index.analyzer import _converter, _fold
@@ -28,7 +29,6 @@ MAX_QUESTION_CHARS = 500
 # (docs/retrieval-quality.md); the reported score stays Okapi's.
 RERANK_DEPTH = 10
 BYLINE_LOOKUP_MAX_CHUNKS = 200_000
-_BYLINE = re.compile(r"^[（(]?\s*作者(?:系|为|是|单位|简介|：|:)")
 # What a question asks of an author whose name is all it shares with the text.
 _ABOUT_PERSON = re.compile(r"职务|职位|职称|头衔|身份|单位|任职|工作|是谁|简介|介绍|背景|机构|部门|who\b", re.I)
 _ABOUT_WRITING = re.compile(r"文章|写了|写的|写过|讲了|讲的|讲什么|观点|主要内容|说了什么|谈了|论述|wrote|article", re.I)
@@ -281,22 +281,16 @@ class SearchEngine:
         weights = relevance.term_weights(terms, self.model.vocabulary, self._positive_idf, self.model.n_docs)
         plain = normalize(question)
         hits: list[Hit] = []
-        for doc_chunks in self._chunks_by_document.values():
-            first = doc_chunks[0]
-            named = self._citation_terms(first.title, first.author, first.publication) & weights.keys()
-            if not named:
-                continue
+        for document, named in self.catalog.naming(weights.keys()).items():
             rest = plain
             for term in sorted(named, key=len, reverse=True):
                 rest = rest.replace(term, "")
             if _ABOUT_PERSON.search(rest):
                 # Without a byline, the article itself is what the documents say of them.
-                chunk = next((c for c in reversed(doc_chunks) if _BYLINE.search(c.text)), first)
+                chunk = self.catalog.byline(document) or self.catalog.first_chunk(document)
             elif _ABOUT_WRITING.search(rest) or not _WORDS.search(rest):
-                chunk = first
+                chunk = self.catalog.first_chunk(document)
             else:
-                chunk = None
-            if chunk is None:
                 continue
             hits.append(Hit(
                 rank=len(hits) + 1,
@@ -309,11 +303,9 @@ class SearchEngine:
         return hits[:top_k]
 
     @cached_property
-    def _chunks_by_document(self) -> dict[str, list[Chunk]]:
-        by_document: dict[str, list[Chunk]] = {}
-        for chunk in self.chunks:
-            by_document.setdefault(chunk.doc_id, []).append(chunk)
-        return by_document
+    def catalog(self) -> Catalog:
+        """Made on the first question that needs it: most never do."""
+        return Catalog(self.chunks, self._citation_terms)
 
     def suggestions(self, n: int = 2) -> list[str]:
         """Terms worth trying: the corpus's own coinages (not in jieba's

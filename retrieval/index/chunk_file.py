@@ -9,12 +9,27 @@ from __future__ import annotations
 
 import json
 import mmap
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.chunking.chunks import Chunk
+
+# A JSON string as json.dumps writes it: quotes and backslashes escaped.
+# Possessive, unrolled: a third of the time of (?:[^"\\]|\\.)*.
+_STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+# The first fields of a saved chunk, in the order store.py writes them (the
+# dataclass's); a line that does not start so is parsed whole instead.
+_LEADING = re.compile(rb'\{"chunk_id": ' + _STRING + rb', "doc_id": (' + _STRING + rb'), "title": (' + _STRING
+                      + rb'), "author": (' + _STRING + rb')')
+_PUBLICATION_KEY = b'"publication": '
+_STRING_AT = re.compile(_STRING)
+
+
+def _string(literal: bytes) -> str:
+    return json.loads(literal) if b"\\" in literal else literal[1:-1].decode("utf-8")
 
 
 def line_offsets(lines: list[bytes]) -> np.ndarray:
@@ -45,6 +60,26 @@ class ChunkFile(Sequence):
         as JSON lines (UTF-8, not escaped), for searching the whole corpus
         without parsing it (retrieval.answer.near_miss)."""
         return self._map
+
+    def citation_fields(self):
+        """(doc_id, title, author, publication) of every chunk, in order,
+        read from the lines without parsing them: a fifth of the time, for
+        the catalog of a whole library (retrieval.answer.catalog). A quote
+        inside a string is escaped, so the key found last in a line is the
+        key itself."""
+        data = self._map
+        offsets = self._offsets.tolist()
+        for index in range(len(offsets) - 1):
+            start, end = offsets[index], offsets[index + 1]
+            lead = _LEADING.match(data, start, end)
+            key = data.rfind(_PUBLICATION_KEY, start, end) if lead else -1
+            publication = _STRING_AT.match(data, key + len(_PUBLICATION_KEY), end) if key != -1 else None
+            if publication is None:
+                chunk = self[index]
+                yield chunk.doc_id, chunk.title, chunk.author, chunk.publication
+                continue
+            doc_id, title, author = lead.groups()
+            yield _string(doc_id), _string(title), _string(author), _string(publication.group())
 
     def __getitem__(self, index):
         if isinstance(index, slice):
