@@ -92,6 +92,11 @@ def test_decide(question, coverage, snippet, places, answered, reason):
         ("海洋什么时候过于温暖？", "在白垩纪中期，海洋底层温度较高。", True),
         ("大会是在哪一天召开的？", "大会于3月5日召开。", True),  # a date
         ("大会是在哪一天召开的？", "大会部署了五项任务。", False),  # a count is no time
+        # A number inside a quoted term names something: it counts nothing.
+        ("“渝快办”有多少注册用户？", "以数字重庆“1361”整体构架为牵引。", False),
+        ("“渝快办”有多少注册用户？", "“渝快办”注册用户达到3000万。", True),
+        ("一共设置了多少项指标？", "“五项机制”推动常态化服务基层。", False),
+        ("一共设置了多少项指标？", "共设置五项指标。", True),
     ],
 )
 def test_the_number_must_be_of_the_kind_asked_for(question, snippet, expected):

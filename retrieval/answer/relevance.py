@@ -165,14 +165,24 @@ def asks_for_quantity(question: str) -> bool:
     return bool(_HOW_MANY.search(question)) and not _OTHER_QUESTION.search(question)
 
 
+# A short quoted term: a number inside one names something (“1361”整体构架,
+# “八张报表”, “三会”解“三事”) rather than counting it.
+_QUOTED_TERM = re.compile(r"[“「『\"《]([^“”「」『』《》\"\n]{1,12})[”」』\"》]")
+
+
 def _outside(pattern: re.Pattern, text: str, highlights: list[tuple[int, int]]) -> bool:
     """A match of ``pattern`` whose number (its group "n" or "y", else the
-    whole match) is not one of the question's own words. The unit may be:
-    "多少座" highlights 座 in "81座"."""
+    whole match) is not one of the question's own words, nor inside a quoted
+    term. The unit may be: "多少座" highlights 座 in "81座"."""
+    quoted = None
     for match in pattern.finditer(text):
         group = next((g for g in ("n", "y") if g in pattern.groupindex and match.group(g) is not None), 0)
         start, end = match.span(group)
-        if not any(a < end and start < b for a, b in highlights):
+        if any(a < end and start < b for a, b in highlights):
+            continue
+        if quoted is None:
+            quoted = [m.span(1) for m in _QUOTED_TERM.finditer(text)]
+        if not any(a <= start and end <= b for a, b in quoted):
             return True
     return False
 
