@@ -152,6 +152,33 @@ def test_a_height_in_chinese_numerals_answers_how_high(tmp_path):
     assert "两千一百五十四米" in answer.hits[0].snippet.text
 
 
+@pytest.mark.parametrize("snippet, question", [
+    ("出征陈友谅时，以功进骠骑卫指挥使。", "他什么时候当了指挥使？"),  # an event
+    ("四国征伐后，长宗我部家成为丰臣家的从属。", "长宗我部家何时成为从属？"),
+    ("他高二的时候拍了这支MV。", "他在何时拍了这支MV？"),
+    ("每年夏至当日正午12时26分，塔下没有身影。", "每年什么时候塔下没有身影？"),  # a solar term, a clock time
+    ("侏罗纪时盘古大陆开始分裂。", "盘古大陆在何时开始分裂？"),  # a period
+])
+def test_a_time_told_by_an_event_or_a_period_answers_when(snippet, question):
+    assert relevance.has_new_number(snippet, [], question)
+
+
+def test_a_when_question_without_a_time_in_the_paragraph_is_declined():
+    documents = [
+        Document(doc_id="meet", text="全市宣传思想文化工作会议指出，要扎实推进数字文化建设，发挥数字文化引领作用。",
+                 source_path="m.txt", title="数字文化"),
+        Document(doc_id="plan", text="重庆加快布局建设文化数字平台，推动数字文化资源互联互通。", source_path="p.txt", title="平台"),
+        Document(doc_id="road", text="国企改革要坚持党的领导，完善公司治理。", source_path="r.txt", title="国企"),
+    ]
+    engine, _ = build_engine(documents)
+    answer = engine.ask("全市宣传思想文化工作会议是什么时候召开的？")
+    assert not answer.answered and answer.status == "no_number"
+    dated = [Document(doc_id="meet", text="全市宣传思想文化工作会议于3月5日召开，会议指出，要扎实推进数字文化建设。",
+                      source_path="m.txt", title="数字文化"), *documents[1:]]
+    engine, _ = build_engine(dated)
+    assert engine.ask("全市宣传思想文化工作会议是什么时候召开的？").answered
+
+
 # ------------------------------------------------------------------ English
 
 
