@@ -88,13 +88,12 @@ def review(engine, question: str, words: list[str], hits: list, *, from_metadata
     if len(engine.chunks) <= BYLINE_LOOKUP_MAX_CHUNKS:
         catalog = engine.catalog
         documents = catalog.by_author(lambda author: name in _author_names(normalize, author))
-        bylines = (catalog.byline(d) for d in documents)
-        first_chunks = [catalog.first_chunk(d) for d in documents]
+        byline = next((b for b in map(catalog.byline, documents) if b is not None), None)
+        first_chunks = [] if byline is not None else [catalog.first_chunk(d) for d in documents]
     else:  # the catalog is for a library, not an archive: the hits' own document
         chunks = [hit.chunk for hit in hits if hit.chunk.doc_id == best.chunk.doc_id]
-        bylines = (c for c in reversed(chunks) if BYLINE.search(c.text))
+        byline = next((c for c in reversed(chunks) if BYLINE.search(c.text)), None)
         first_chunks = chunks[:1]
-    byline = next((c for c in bylines if c is not None), None)
     if byline is not None:
         return Verdict([_as_hit(engine, best, byline)], True, "answered")
     titles = tuple(dict.fromkeys(chunk.title for chunk in first_chunks)) or (best.chunk.title,)

@@ -36,7 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.index.analyzer import is_place_name, looks_like_name, normalize
+from retrieval.index.analyzer import is_place_name, looks_like_name, normalize, quoted
 
 # A floor under the evidence below: with it, 0.30 keeps 97% of the CMRC 2018
 # and DRCD dev questions answered (`python -m retrieval calibrate`,
@@ -172,7 +172,7 @@ def asks_for_quantity(question: str) -> bool:
 
 # A short quoted term: a number inside one names something (“1361”整体构架,
 # “八张报表”, “三会”解“三事”) rather than counting it.
-_QUOTED_TERM = re.compile(r"[“「『\"《]([^“”「」『』《》\"\n]{1,12})[”」』\"》]")
+_QUOTED_TERM = quoted(1, 12)
 
 
 def _outside(pattern: re.Pattern, text: str, highlights: list[tuple[int, int]]) -> bool:

@@ -300,7 +300,9 @@ class SearchEngine:
                 _make_snippet=partial(best_snippet, self.analyzer, chunk.text, weights),
                 _make_passage=partial(whole_passage, self.analyzer, chunk.text, weights),
             ))
-        return hits[:top_k]
+            if len(hits) == top_k:
+                break  # the rest would not be shown, and finding a byline reads a document's chunks
+        return hits
 
     @cached_property
     def catalog(self) -> Catalog:

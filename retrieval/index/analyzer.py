@@ -64,7 +64,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 # 《论自由》): a question naming a work then meets it as one word, not as
 # 政府 + 论 scattered over the corpus (DRCD dev +2, CMRC unchanged; titles
 # up to 12 characters did worse than 8).
-_TERM_QUOTES = re.compile(r"[“「『\"《]([^“”「」『』《》\"\n]{2,8})[”」』\"》]")
+def quoted(min_chars: int, max_chars: int) -> re.Pattern:
+    """A term of ``min_chars``–``max_chars`` characters in quotation or
+    book-title marks (normal form), as its group 1."""
+    return re.compile(rf"[“「『\"《]([^“”「」『』《》\"\n]{{{min_chars},{max_chars}}})[”」』\"》]")
+
+
+_TERM_QUOTES = quoted(2, 8)
 # Anything that normalises to one of _TERM_QUOTES' opening quotes.
 _MAY_QUOTE = re.compile(r"[“「『\"＂﹁﹃〝‘《]")
 _TERM_CHARS = re.compile(r"^[\w\u4e00-\u9fff]+$")
