@@ -4,11 +4,14 @@ order they give; synonym expansion; the eval options that measure them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval import Analyzer, Document, SearchEngine, chunk_documents
 from retrieval.answer import expansion, proximity, second_stage
@@ -87,6 +90,21 @@ def test_spelled_out_share_finds_an_abbreviation_written_in_full():
     assert proximity.spelled_out_share("推动国有企业改革攻坚。", weights, 3.0) == pytest.approx(2 / 3)
     assert proximity.spelled_out_share("国企改革。", weights, 3.0) == 0.0  # there as written: not counted again
     assert proximity.spelled_out_share("国家。企业。", weights, 3.0) == 0.0  # not across punctuation
+
+
+# Gaps of letters (有, 一, a), digits (3, ３), an underscore or punctuation.
+_GAPS = st.text(alphabet="有一a3３_。 国企", max_size=3)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="国企校a", min_size=1, max_size=5), st.data())
+def test_spells_out_finds_what_the_pattern_it_replaced_finds(word, data):
+    # The word's characters with a drawn gap before each: often a spelling out, often nearly one.
+    text = "".join(data.draw(_GAPS) + ch for ch in word) + data.draw(_GAPS)
+    gap = rf"[^\W\d_]{{1,{proximity.MAX_GAP}}}"
+    pattern = re.compile(gap.join(re.escape(ch) for ch in word))
+    eligible = 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word)
+    assert proximity.spells_out(text, word) == (eligible and pattern.search(text) is not None), text
 
 
 def test_features_are_computed_only_when_weighed():

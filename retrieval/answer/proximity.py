@@ -130,15 +130,35 @@ def sentence_pair_share(pairs: frozenset[str], text: str, ends: list[int] | None
 MAX_GAP = 2  # characters between two of an abbreviation's: 国企 in 国有企业, 高校 in 高等学校
 
 
-@lru_cache(maxsize=4096)
-def _spelled_out(word: str) -> re.Pattern | None:
-    r"""国企 → 国\w{0,2}企: the word's characters in order, a few word
-    characters apart (a Chinese abbreviation keeps a character of each part
-    of the full name); None for words that are not 2-4 Chinese characters."""
+def spells_out(text: str, word: str) -> bool:
+    r"""Whether ``text`` has ``word``'s characters in order, each 1 to
+    MAX_GAP letters after the one before (国企 in 国有企业), as the pattern
+    国[^\W\d_]{1,2}企 would find; only for words of 2-4 Chinese characters (a
+    Chinese abbreviation keeps a character of each part of the full name).
+    By hand: a stream of questions brings new words, and compiling a
+    pattern for each cost more than the search."""
     if not 2 <= len(word) <= 4 or not all(_CJK.match(ch) for ch in word):
-        return None
-    gap = rf"[^\W\d_]{{1,{MAX_GAP}}}"
-    return re.compile(gap.join(re.escape(ch) for ch in word))
+        return False
+    at = text.find(word[0])
+    while at != -1:
+        if _spelled_from(text, at, word, 1):
+            return True
+        at = text.find(word[0], at + 1)
+    return False
+
+
+def _spelled_from(text: str, at: int, word: str, k: int) -> bool:
+    """word[k:] follows word[k - 1], which stands at ``at``."""
+    if k == len(word):
+        return True
+    for gap in range(1, MAX_GAP + 1):
+        between = text[at + gap] if at + gap < len(text) else ""
+        if not (between.isalnum() and not between.isdecimal()):  # [^\W\d_]: a letter
+            return False
+        following = at + gap + 1
+        if following < len(text) and text[following] == word[k] and _spelled_from(text, following, word, k + 1):
+            return True
+    return False
 
 
 def spelled_out_share(text: str, weights: dict[str, float], total: float) -> float:
@@ -148,10 +168,7 @@ def spelled_out_share(text: str, weights: dict[str, float], total: float) -> flo
         return 0.0
     found = 0.0
     for word, weight in weights.items():
-        if word in text:
-            continue
-        pattern = _spelled_out(word)
-        if pattern is not None and word[0] in text and pattern.search(text):
+        if word not in text and spells_out(text, word):
             found += weight
     return found / total
 
