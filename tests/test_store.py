@@ -126,6 +126,7 @@ def test_loaded_arrays_are_memory_mapped_and_not_pickled(corpus, index_dir):
         "doc_freq": model.doc_freq,
         "doc_len": model.doc_len,
         "idf": model.idf,
+        "chunks.pairs": engine.chunks.pairs._packed,
     }.items():
         assert memory_mapped(array), f"{name} is a {type(array).__name__} not backed by the file"
         assert not array.flags.writeable, name
@@ -133,7 +134,7 @@ def test_loaded_arrays_are_memory_mapped_and_not_pickled(corpus, index_dir):
     files = sorted(p for p in index_dir.rglob("*") if p.is_file())
     npy = [p for p in files if p.suffix == ".npy"]
     assert {p.stem for p in npy} == {
-        "tf_data", "tf_indices", "tf_indptr", "doc_freq", "doc_len", "idf", "chunk_offsets",
+        "tf_data", "tf_indices", "tf_indptr", "doc_freq", "doc_len", "idf", "chunk_offsets", "char_pairs_v1",
     }
     for path in npy:
         array = np.load(path, allow_pickle=False)  # raises on a pickled (object) array

@@ -12,8 +12,11 @@ Only a declined question comes here: an answered one costs nothing extra.
   index built in memory). The raw text may be traditional or full-width
   where the question's normal form is not, so the word is looked for in its
   spellings that normalise to it (the question's own, OpenCC s2t and s2tw,
-  ASCII case and width). On a corpus too large to read at question time
-  nothing is listed: better silent than wrong.
+  ASCII case and width). A saved index's character-pair set
+  (``retrieval.index.char_pairs``) proves most absent spellings absent
+  without reading the file; the rest are read. On a corpus too large to
+  read at question time only what the pair set proves is listed: better
+  silent than wrong.
 * **Near misses.** A stretch of the question around a word the index lacks
   is changed by one edit — a character replaced by one that sounds the same
   (pinyin, toneless: 红/鸿, 叶/业; pypinyin's character table), one deleted,
@@ -115,14 +118,20 @@ class Lexicon:
         known = self._occurs.get(word)
         if known is not None:
             return known
-        raw = self._raw_text()
-        if raw is None:
-            return True
         needles = _spellings(word, written)
-        if isinstance(raw, str):
-            found = any(n in raw for n in needles)
+        pairs = getattr(self._chunks, "pairs", None)
+        if pairs is not None:  # a saved index's pair set rules most spellings out unread
+            needles = [n for n in needles if pairs.may_contain(n)]
+        if needles:
+            raw = self._raw_text()
+            if raw is None:
+                return True
+            if isinstance(raw, str):
+                found = any(n in raw for n in needles)
+            else:
+                found = any(raw.find(n.encode("utf-8")) != -1 for n in needles)
         else:
-            found = any(raw.find(n.encode("utf-8")) != -1 for n in needles)
+            found = False
         if len(self._occurs) < 10_000:
             self._occurs[word] = found
         return found

@@ -11,6 +11,8 @@ Layout of ``DIR``::
         chunks.jsonl        chunk texts and citation fields, one per line
         vocabulary.json     terms in id order
         *.npy               sparse term frequencies, doc_freq, doc_len, idf (memory-mapped on load)
+        char_pairs_v1.npy   which character pairs chunks.jsonl holds, hashed (builds before
+                            3 December lack it; see ``retrieval.index.char_pairs``)
 
 A build is written in full under a temporary name, renamed into place, and
 only then named in ``CURRENT``; an interrupted save leaves the previous build
@@ -34,9 +36,10 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from retrieval.index.bm25 import BM25Model
-from retrieval.index.chunk_file import ChunkFile, line_offsets
 from retrieval.chunking.chunks import Chunk
+from retrieval.index.bm25 import BM25Model
+from retrieval.index.char_pairs import CharPairs
+from retrieval.index.chunk_file import ChunkFile, line_offsets
 
 FORMAT_VERSION = 2  # 2: term frequencies instead of float64 weights
 CURRENT = "CURRENT"
@@ -93,6 +96,7 @@ def save_index(
         _write_text(tmp / "vocabulary.json", json.dumps(vocabulary, ensure_ascii=False))
         lines = [(json.dumps(vars(c), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
         (tmp / "chunks.jsonl").write_bytes(b"".join(lines))
+        CharPairs.from_lines(lines, sum(map(len, lines))).save(tmp)
         np.save(tmp / "chunk_offsets.npy", line_offsets(lines))
         meta = {
             "format": FORMAT_VERSION,
@@ -195,7 +199,7 @@ def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
         arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
         vocabulary_list = json.loads((build / "vocabulary.json").read_text(encoding="utf-8"))
         offsets = np.load(build / "chunk_offsets.npy", mmap_mode="r", allow_pickle=False)
-        chunks = ChunkFile(build / "chunks.jsonl", offsets)
+        chunks = ChunkFile(build / "chunks.jsonl", offsets, pairs=CharPairs.load(build))
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexLoadError(f"{build}: cannot load index ({exc})") from exc
     tf = sparse.csr_matrix(
