@@ -168,9 +168,14 @@ class OfflineBot:
         return self.request.calls[before:]
 
 
+# One folder for the whole run, removed when the interpreter exits: every
+# make_deps used to leave its own data folder behind in /tmp.
+_DATA_ROOT = tempfile.TemporaryDirectory(prefix="bot-data-")
+
+
 def make_deps(qa: QaService, *, store: StateStore | None = None, **settings) -> Deps:
     settings.setdefault("telegram_bot_token", TOKEN)
-    settings.setdefault("data_dir", Path(tempfile.mkdtemp(prefix="bot-data-")))  # never the checkout's data/
+    settings.setdefault("data_dir", Path(tempfile.mkdtemp(dir=_DATA_ROOT.name)))  # never the checkout's data/
     config = Settings(_env_file=None, **settings)
     return Deps(settings=config, texts=LANGUAGES[config.bot_language], qa=qa, store=store or StateStore())
 
