@@ -21,6 +21,7 @@ from rank_bm25 import BM25Okapi
 
 import retrieval
 from retrieval.index.bm25 import BM25Model, build_model
+from retrieval.index.char_counts import CharCounts, rarity
 from retrieval.answer import relevance, second_stage
 from retrieval.answer.search import COVERAGE_WEIGHT, RERANK_DEPTH, SearchEngine
 from retrieval.index.analyzer import is_word_pair
@@ -215,7 +216,12 @@ def assert_two_stage_order(engine, question: str, hits: list[tuple[float, float,
     head = sorted(hits[:RERANK_DEPTH], key=lambda h: -h[0])  # BM25 order, as the second stage sees it
     terms = [t for t in engine.analyzer.tokenize(question) if not is_word_pair(t)]
     weights = relevance.term_weights(terms, engine.model.vocabulary, engine.model.positive_idf(), engine.model.n_docs)
-    features = second_stage.QuestionFeatures(question, weights, engine.analyzer.normalize)
+    # The characters feature weighs a character by how many chunks hold it.
+    frequencies = CharCounts.from_texts(c.text for c in engine.chunks).frequencies(engine.analyzer.normalize)
+    features = second_stage.QuestionFeatures(
+        question, weights, engine.analyzer.normalize,
+        char_rarity=lambda c: rarity(frequencies.get(c, 0), engine.model.n_docs),
+    )
     stage = second_stage.Weights(coverage=COVERAGE_WEIGHT)
     value = dict(zip((h[2] for h in head), second_stage.keys(head, features, stage)))
     keys = [value[hit[2]] for hit in hits[:RERANK_DEPTH]]

@@ -78,6 +78,40 @@ def test_sentence_pair_share_counts_character_pairs_of_two_neighbouring_sentence
     assert proximity.question_pairs("hbo频道2012") == {"hbo", "频道", "2012"}  # (questions come in normal form)
 
 
+def test_sentence_char_share_weighs_the_rare_characters_two_neighbouring_sentences_hold():
+    weights = {"策": 3.0, "划": 3.0, "人": 0.5}
+    together = "攻击由山本策划。舰队随后出发。港口平静。天气晴朗。"
+    apart = "策略很多。港口平静。天气晴朗。舰队随后出发。计划已定。"
+    assert proximity.sentence_char_share(weights, 6.5, together) == pytest.approx(6 / 6.5)
+    assert proximity.sentence_char_share(weights, 6.5, apart) == pytest.approx(3 / 6.5)
+    assert proximity.sentence_char_share(weights, 6.5, "港口平静。") == 0.0
+    assert proximity.sentence_char_share(weights, 0.0, together) == 0.0
+    assert proximity.question_chars("hbo频道2012年") == {"频", "道", "年"}
+
+
+def test_characters_meet_where_the_words_were_cut_differently():
+    # 策画人 asked, 策划 written: the word is not there, its rare 策 is.
+    weights = {"珍珠港": 3.0, "策画人": 3.0}
+    rare = {"珍": 1.0, "珠": 1.0, "港": 1.0, "的": 0.1, "是": 0.1, "策": 4.0, "画": 4.0, "人": 0.5}
+    question = second_stage.QuestionFeatures(
+        "珍珠港的策画人是谁", weights, Analyzer([]).normalize, char_rarity=rare.__getitem__
+    )
+    assert question.chars == {c: rare[c] for c in "珍珠港的策画人是"}  # 谁 is the asking word
+    plan = "偷袭珍珠港由山本五十六策划。"
+    other = "珍珠港位于夏威夷瓦胡岛，是美国海军基地。"
+    on = second_stage.Weights()
+    planned, elsewhere = (question.of(t, "", 0.5, on) for t in (plan, other))
+    assert planned.characters > elsewhere.characters > 0
+    assert planned.characters == pytest.approx((3 + 4) / 11.7)  # 珍珠港 and 策 in one sentence
+    assert elsewhere.characters == pytest.approx((3 + 0.1) / 11.7)  # 珍珠港 and 是
+    assert second_stage.QuestionFeatures("珍珠港的策画人是谁", weights, Analyzer([]).normalize).of(
+        plan, "", 0.5, on).characters == 0.0  # without the corpus's counts the feature is off
+    candidates = [(6.0, 0.5, other, ""), (5.0, 0.5, plan, "")]
+    off = second_stage.Weights(characters=0.0)
+    gained = [a - b for a, b in zip(second_stage.keys(candidates, question, on), second_stage.keys(candidates, question, off))]
+    assert gained == pytest.approx([on.characters * elsewhere.characters, on.characters * planned.characters])
+
+
 def test_title_share_is_how_much_of_the_title_the_question_names():
     assert proximity.title_share("鑫诺卫星通信", "鑫诺卫星通信有限公司哪年成立？") == 1.0
     assert proximity.title_share("黑龙江龙 (sahaliyania)", "黑龙江龙的化石在哪里发现？") == 1.0  # disambiguation dropped
@@ -109,8 +143,8 @@ def test_spells_out_finds_what_the_pattern_it_replaced_finds(word, data):
 
 def test_features_are_computed_only_when_weighed():
     question = second_stage.QuestionFeatures("三峡水库蓄水", {"水库": 1.0, "蓄水": 1.0}, Analyzer([]).normalize)
-    off = second_stage.Weights(proximity=0, phrase=0, sentences=0, title=0, abbreviations=0, synonyms=0,
-                                numbers=0, answer_type=0, inherited=0)
+    off = second_stage.Weights(proximity=0, phrase=0, sentences=0, characters=0, title=0, abbreviations=0,
+                                synonyms=0, numbers=0, answer_type=0, inherited=0)
     assert not off.positional
     features = question.of("三峡水库开始蓄水。", "三峡", 0.5, off)
     assert (features.proximity, features.phrase, features.sentences, features.title) == (0, 0, 0, 0)

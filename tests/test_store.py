@@ -135,6 +135,7 @@ def test_loaded_arrays_are_memory_mapped_and_not_pickled(corpus, index_dir):
     npy = [p for p in files if p.suffix == ".npy"]
     assert {p.stem for p in npy} == {
         "tf_data", "tf_indices", "tf_indptr", "doc_freq", "doc_len", "idf", "chunk_offsets", "char_pairs_v1",
+        "char_counts_v1",  # read whole: a few thousand characters, made into a table on the first question
     }
     for path in npy:
         array = np.load(path, allow_pickle=False)  # raises on a pickled (object) array

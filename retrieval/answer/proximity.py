@@ -127,6 +127,36 @@ def sentence_pair_share(pairs: frozenset[str], text: str, ends: list[int] | None
     return best / len(pairs)
 
 
+def question_chars(text: str) -> frozenset[str]:
+    """The Chinese characters of ``text``."""
+    return frozenset(_CJK.findall(text))
+
+
+def sentence_char_share(weights: dict[str, float], total: float, text: str, ends: list[int] | None = None) -> float:
+    """The largest share of ``total`` that the characters in ``weights``
+    found in two neighbouring sentences of ``text`` (or one, at the end)
+    carry between them."""
+    if total <= 0:
+        return 0.0
+    held = {c: v for c, v in weights.items() if c in text}
+    if not held:
+        return 0.0
+    ends = ends if ends is not None else sentence_ends(text)
+    everything = sum(held.values())
+    if len(ends) <= 2:
+        return everything / total
+    best = 0.0
+    starts = [0, *ends[:-1]]
+    for i in range(len(ends)):
+        piece = text[starts[i]:ends[min(i + 1, len(ends) - 1)]]
+        found = sum(v for c, v in held.items() if c in piece)
+        if found > best:
+            best = found
+            if best >= everything:
+                break
+    return best / total
+
+
 MAX_GAP = 2  # characters between two of an abbreviation's: 国企 in 国有企业, 高校 in 高等学校
 
 

@@ -312,7 +312,7 @@ class QueryTerms:
 SUPPORT_WEIGHTS = {"known_coverage": 1.25, "pair_coverage": 1.0, "saturation": 1.25, "top_found": 0.25, "specific": 0.25,
                    "single_characters": -0.25, "sub_words": -0.5, "distinct": 0.75}
 EVIDENCE_HITS = 5
-MIN_SUPPORT = 2.47
+MIN_SUPPORT = 2.45
 SATURATION_CAP = 1.5
 # A rule against the best hit takes this much off the evidence rather than
 # declining outright. One general word carrying the match: a paragraph that

@@ -15,6 +15,7 @@ from retrieval.index.analyzer import Analyzer, is_word_pair, normalize
 # The analyzer's own normal form, in its two steps (see SearchEngine._normal_form).
 from retrieval.index.analyzer import _converter, _fold
 from retrieval.index.bm25 import BM25Model, build_model
+from retrieval.index.char_counts import CharCounts, rarity
 from retrieval.chunking.chunks import Chunk
 from retrieval.answer.snippets import Snippet, best_snippet, whole_passage
 
@@ -262,6 +263,7 @@ class SearchEngine:
                 question, weights or {}, self.analyzer.normalize,
                 self.expansion.for_question(weights or {}, self.model.vocabulary) if self.expansion else None,
                 normalize_text=self._normalize_text,
+                char_rarity=self._char_rarity,
             ),
             replace(self.second_stage_weights, coverage=self.coverage_weight),
         )
@@ -321,6 +323,23 @@ class SearchEngine:
         coined = [t for t in self.analyzer.terms if t in vocabulary and not self.analyzer.is_common_word(t)]
         coined.sort(key=lambda t: (-int(self.model.doc_freq[vocabulary[t]]), -len(t), t))
         return coined
+
+    @cached_property
+    def _char_rarity(self) -> Callable[[str], float] | None:
+        """A character's weight by how few chunks hold it: from the counts
+        saved with the index, or counted here for chunks built in memory.
+        None for a build saved before the counts were, which is rebuilt
+        when its corpus is at hand (the counts are part of the settings'
+        fingerprint) and otherwise served without that feature: counting
+        its chunk file on a question would take seconds at 100,000 chunks."""
+        counts = getattr(self.chunks, "char_counts", None)
+        if counts is None and isinstance(self.chunks, list):
+            counts = CharCounts.from_texts(chunk.text for chunk in self.chunks)
+        if counts is None:
+            return None
+        frequencies = counts.frequencies(self.analyzer.normalize)
+        n_chunks = self.model.n_docs
+        return lambda char: rarity(frequencies.get(char, 0), n_chunks)
 
     def _pair_weights(self, tokens: list[str]) -> dict[str, float]:
         """Word pairs the corpus has, weighed by idf: they point at the sentence

@@ -8,6 +8,7 @@ BM25 decides which chunks are candidates; the first ``depth`` of them
     + proximity × the share of that weight said within 40 characters
     + phrase    × the longest stretch of the question found verbatim (÷ 10 characters)
     + sentences × the share of the question's character pairs in the best two neighbouring sentences
+    + characters × the same for its characters, each weighed by its rarity in the corpus
     + title     × how much of the document's title the question names
     + abbreviations × the share of the question's weight the chunk spells out (国企: 国有企业)
     + synonyms  × the share of the question's weight found only as a synonym (see ``expansion``)
@@ -21,7 +22,10 @@ and its character pairs are also taken with 的 dropped (发球的权力: 发球
 The weights of the first five were fitted on CMRC 2018 dev and DRCD dev together by coordinate ascent and checked on
 CMRC 2018 trial; abbreviations, neutral on those sets, was set on the
 bundled corpus's old question set; numbers, answer_type and inherited were set on the
-same dev sets with the others fixed. The study and its commands are in
+same dev sets with the others fixed; characters and sentences were set
+together on the dev sets and trial, then on the bundled corpus's old set and
+tune3 (characters is off when a build has no character counts: ``store``).
+The study and its commands are in
 docs/retrieval-quality.md. Scores stay BM25Okapi's; only the order of the first ``depth`` hits changes.
 """
 
@@ -43,7 +47,8 @@ class Weights:
     coverage: float = 0.25
     proximity: float = 1.0
     phrase: float = 0.9
-    sentences: float = 1.5
+    sentences: float = 0.75
+    characters: float = 2.5
     title: float = 0.9
     abbreviations: float = 1.5
     # Counts only with synonym expansion on (``expansion``; off by default).
@@ -70,8 +75,8 @@ class Weights:
 
 # Coverage alone, as the second stage was before the positional features.
 COVERAGE_ONLY = Weights(
-    coverage=0.5, proximity=0.0, phrase=0.0, sentences=0.0, title=0.0, abbreviations=0.0, synonyms=0.0,
-    numbers=0.0, answer_type=0.0, inherited=0.0,
+    coverage=0.5, proximity=0.0, phrase=0.0, sentences=0.0, characters=0.0, title=0.0, abbreviations=0.0,
+    synonyms=0.0, numbers=0.0, answer_type=0.0, inherited=0.0,
 )
 
 
@@ -81,6 +86,7 @@ class Features:
     proximity: float = 0.0
     phrase: float = 0.0
     sentences: float = 0.0
+    characters: float = 0.0
     title: float = 0.0
     abbreviations: float = 0.0
     synonyms: float = 0.0
@@ -94,6 +100,7 @@ class Features:
             + weights.proximity * self.proximity
             + weights.phrase * self.phrase
             + weights.sentences * self.sentences
+            + weights.characters * self.characters
             + weights.title * self.title
             + weights.abbreviations * self.abbreviations
             + weights.synonyms * self.synonyms
@@ -108,7 +115,9 @@ class QuestionFeatures:
 
     ``normalize`` is the analyzer's normal form; ``weights`` the question's
     words and their weights (``relevance.term_weights``); ``synonyms`` maps
-    a word to document words that may stand for it (``expansion``).
+    a word to document words that may stand for it (``expansion``);
+    ``char_rarity`` weighs a character of the normal form by how few chunks
+    hold it (``retrieval.index.char_counts``; without it, *characters* is 0).
     """
 
     def __init__(
@@ -118,6 +127,7 @@ class QuestionFeatures:
         normalize: Callable[[str], str],
         synonyms: dict[str, tuple[str, ...]] | None = None,
         normalize_text: Callable[[str], str] | None = None,
+        char_rarity: Callable[[str], float] | None = None,
     ):
         self.normalize = normalize
         # The candidates' texts may be normalised by a caller that keeps the
@@ -133,6 +143,8 @@ class QuestionFeatures:
         self._asking = {w: v for w, v in every.items() if w not in self.weights}
         content, unlinked = answer_type.pair_sources(self.question)
         self.pairs = proximity.question_pairs(content) | proximity.question_pairs(unlinked)
+        self.chars = {c: char_rarity(c) for c in proximity.question_chars(content)} if char_rarity else {}
+        self._chars_total = sum(self.chars.values())
         self.numbers = answer_type.QuestionNumbers(self.question)
         self.wanted = answer_type.asked_numbers(self.question)
         self.synonyms = {w: s for w, s in (synonyms or {}).items() if s and w in self.weights}
@@ -147,6 +159,7 @@ class QuestionFeatures:
     def of(self, text: str, title: str, coverage: float, weights: Weights) -> Features:
         """The features of one candidate (only those with a weight are computed)."""
         normal = self.normalize_text(text)
+        ends = proximity.sentence_ends(normal)
         if self._asking and self.total > 0:
             asked = sum(v for w, v in self._asking.items() if w in normal)
             coverage = max(0.0, (coverage * self._every_total - asked) / self.total)
@@ -154,14 +167,18 @@ class QuestionFeatures:
             coverage=coverage,
             proximity=proximity.window_share(normal, self.weights, self.total) if weights.proximity else 0.0,
             phrase=proximity.longest_run(self.question, normal) / PHRASE_CHARS if weights.phrase else 0.0,
-            sentences=proximity.sentence_pair_share(self.pairs, normal) if weights.sentences else 0.0,
+            sentences=proximity.sentence_pair_share(self.pairs, normal, ends) if weights.sentences else 0.0,
+            characters=(
+                proximity.sentence_char_share(self.chars, self._chars_total, normal, ends)
+                if weights.characters and self.chars else 0.0
+            ),
             title=self._title_share(title) if weights.title else 0.0,
             abbreviations=proximity.spelled_out_share(normal, self.weights, self.total) if weights.abbreviations else 0.0,
             synonyms=self._synonym_share(normal) if weights.synonyms and self.synonyms else 0.0,
             numbers=self.numbers.share(normal) if weights.numbers and self.numbers else 0.0,
             answer_type=(
                 answer_type.best_sentence_typed(
-                    normal, self.weights, self.wanted, self.question, proximity.sentence_ends(normal)
+                    normal, self.weights, self.wanted, self.question, ends
                 ) if weights.answer_type and self.wanted is not None else 0.0
             ),
             inherited=self._inherited_share(normal, title) if weights.inherited else 0.0,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from retrieval.index.analyzer import Analyzer
 from retrieval.index.bm25 import ModelBuilder
+from retrieval.index.char_counts import FILE_NAME as CHAR_COUNTS_FILE
 from retrieval.chunking.chunks import MAX_PARAGRAPH_CHARS, MIN_PARAGRAPH_CHARS, chunk_documents
 from retrieval.index.corpus import default_corpus_paths, terms_of
 from retrieval.ingest.cache import DocumentCache
@@ -62,6 +63,8 @@ def _settings() -> dict:
         "analyzer": analyzer,
         # A new reader version or other limits read the same bytes differently.
         "readers": sorted(reader_version(suffix) for suffix in READERS),
+        # Builds without the character counts the second stage weighs are made again.
+        "char_counts": CHAR_COUNTS_FILE,
         "limits": asdict(Limits.from_env()),
     }
 

@@ -41,10 +41,12 @@ def line_offsets(lines: list[bytes]) -> np.ndarray:
 class ChunkFile(Sequence):
     """A read-only list of Chunks backed by a memory-mapped JSONL file."""
 
-    def __init__(self, path: Path, offsets: np.ndarray, pairs=None):
-        # The file's character pairs (retrieval.index.char_pairs), or None
+    def __init__(self, path: Path, offsets: np.ndarray, pairs=None, char_counts=None):
+        # The file's character pairs (retrieval.index.char_pairs) and how many
+        # chunks hold each character (retrieval.index.char_counts), or None
         # for a build saved without them.
         self.pairs = pairs
+        self.char_counts = char_counts
         # A plain view of the (possibly memory-mapped) offsets: np.memmap's
         # own indexing is a Python method, ten microseconds a call.
         self._offsets = offsets.view(np.ndarray)

@@ -13,6 +13,9 @@ Layout of ``DIR``::
         *.npy               sparse term frequencies, doc_freq, doc_len, idf (memory-mapped on load)
         char_pairs_v1.npy   which character pairs chunks.jsonl holds, hashed (builds before
                             3 December lack it; see ``retrieval.index.char_pairs``)
+        char_counts_v1.npy  how many chunks hold each character (builds before 4 December lack
+                            it: rebuilt when their corpus is at hand, else served without the
+                            second stage's *characters*; see ``retrieval.index.char_counts``)
 
 A build is written in full under a temporary name, renamed into place, and
 only then named in ``CURRENT``; an interrupted save leaves the previous build
@@ -38,6 +41,7 @@ from scipy import sparse
 
 from retrieval.chunking.chunks import Chunk
 from retrieval.index.bm25 import BM25Model
+from retrieval.index.char_counts import CharCounts
 from retrieval.index.char_pairs import CharPairs
 from retrieval.index.chunk_file import ChunkFile, line_offsets
 
@@ -97,6 +101,7 @@ def save_index(
         lines = [(json.dumps(vars(c), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
         (tmp / "chunks.jsonl").write_bytes(b"".join(lines))
         CharPairs.from_lines(lines, sum(map(len, lines))).save(tmp)
+        CharCounts.from_texts(c.text for c in chunks).save(tmp)
         np.save(tmp / "chunk_offsets.npy", line_offsets(lines))
         meta = {
             "format": FORMAT_VERSION,
@@ -199,7 +204,9 @@ def load_index(index_dir: Path) -> tuple[dict, BM25Model, list[Chunk]]:
         arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
         vocabulary_list = json.loads((build / "vocabulary.json").read_text(encoding="utf-8"))
         offsets = np.load(build / "chunk_offsets.npy", mmap_mode="r", allow_pickle=False)
-        chunks = ChunkFile(build / "chunks.jsonl", offsets, pairs=CharPairs.load(build))
+        chunks = ChunkFile(
+            build / "chunks.jsonl", offsets, pairs=CharPairs.load(build), char_counts=CharCounts.load(build)
+        )
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexLoadError(f"{build}: cannot load index ({exc})") from exc
     tf = sparse.csr_matrix(
