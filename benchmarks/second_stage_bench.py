@@ -36,6 +36,8 @@ def configurations(expansion) -> dict[str, dict]:
         "coverage only, depth 5 (before)": dict(weights=second_stage.COVERAGE_ONLY, depth=5, coverage=0.5, expansion=None),
         "second stage without numbers and answer type, depth 10": dict(
             weights=second_stage.Weights(numbers=0.0, answer_type=0.0), depth=10, coverage=None, expansion=None),
+        "second stage without characters (3 December), depth 10": dict(
+            weights=second_stage.Weights(characters=0.0, sentences=1.5), depth=10, coverage=None, expansion=None),
         "second stage, depth 10 (default)": dict(weights=second_stage.Weights(), depth=10, coverage=None, expansion=None),
         **({"second stage + synonyms, depth 10": dict(
             weights=second_stage.Weights(synonyms=0.5), depth=10, coverage=None, expansion=expansion)} if expansion else {}),
