@@ -223,11 +223,15 @@ def asked_numbers(question: str) -> tuple[re.Pattern, ...] | None:
 
 
 def _holds_new_number(piece: str, patterns: tuple[re.Pattern, ...], question: str) -> bool:
-    """A number of the asked kind in ``piece`` that the question did not bring itself."""
+    """A number of the asked kind in ``piece`` that the question did not
+    bring itself. Unlike the decline's test (``relevance.has_new_number``) a
+    number in a quoted term counts here: that rule was set for declines
+    (tune3's near-topic questions); leaving such numbers out of ranking too
+    was tried and not kept."""
     for pattern in patterns:
         for match in pattern.finditer(piece):
-            group = next((g for g in ("n", "y") if g in pattern.groupindex and match.group(g) is not None), 0)
-            if match.group(group) not in question:
+            start, end = relevance.number_span(pattern, match)
+            if piece[start:end] not in question:
                 return True
     return False
 

@@ -175,14 +175,21 @@ def asks_for_quantity(question: str) -> bool:
 _QUOTED_TERM = quoted(1, 12)
 
 
+def number_span(pattern: re.Pattern, match: re.Match) -> tuple[int, int]:
+    """Where the number of a match of one of ``wanted_numbers``' patterns
+    stands: its group "n" or "y", else the whole match (the unit is not
+    part of it)."""
+    group = next((g for g in ("n", "y") if g in pattern.groupindex and match.group(g) is not None), 0)
+    return match.span(group)
+
+
 def _outside(pattern: re.Pattern, text: str, highlights: list[tuple[int, int]]) -> bool:
-    """A match of ``pattern`` whose number (its group "n" or "y", else the
-    whole match) is not one of the question's own words, nor inside a quoted
-    term. The unit may be: "多少座" highlights 座 in "81座"."""
+    """A match of ``pattern`` whose number (``number_span``) is not one of
+    the question's own words, nor inside a quoted term. The unit may be:
+    "多少座" highlights 座 in "81座"."""
     quoted = None
     for match in pattern.finditer(text):
-        group = next((g for g in ("n", "y") if g in pattern.groupindex and match.group(g) is not None), 0)
-        start, end = match.span(group)
+        start, end = number_span(pattern, match)
         if any(a < end and start < b for a, b in highlights):
             continue
         if quoted is None:
