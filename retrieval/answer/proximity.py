@@ -13,6 +13,8 @@ question time:
 * ``sentence_pair_share``: the share of the question's character pairs that
   the best two neighbouring sentences hold (robust to segmentation: 至道三年
   is matched whether jieba cuts it 至道/三年 or 至/道/三年);
+* ``sentence_char_share``: the same for the question's characters, each
+  weighed by its rarity (策畫 asked, 計畫人 cut apart in the text);
 * ``title_share``: how much of the document's title the question names
   (“鑫诺卫星通信有限公司哪年成立？” names 《鑫诺卫星通信》).
 """
@@ -107,24 +109,7 @@ def sentence_ends(text: str) -> list[int]:
 def sentence_pair_share(pairs: frozenset[str], text: str, ends: list[int] | None = None) -> float:
     """The largest share of ``pairs`` that two neighbouring sentences of
     ``text`` (or one, at the end) hold between them."""
-    if not pairs:
-        return 0.0
-    held = [p for p in pairs if p in text]
-    if not held:
-        return 0.0
-    ends = ends if ends is not None else sentence_ends(text)
-    if len(ends) <= 2:
-        return len(held) / len(pairs)
-    best = 0
-    starts = [0, *ends[:-1]]
-    for i in range(len(ends)):
-        piece = text[starts[i]:ends[min(i + 1, len(ends) - 1)]]
-        count = sum(1 for p in held if p in piece)
-        if count > best:
-            best = count
-            if best == len(held):
-                break
-    return best / len(pairs)
+    return _neighbouring_share(dict.fromkeys(pairs, 1.0), len(pairs), text, ends)
 
 
 def question_chars(text: str) -> frozenset[str]:
@@ -136,6 +121,12 @@ def sentence_char_share(weights: dict[str, float], total: float, text: str, ends
     """The largest share of ``total`` that the characters in ``weights``
     found in two neighbouring sentences of ``text`` (or one, at the end)
     carry between them."""
+    return _neighbouring_share(weights, total, text, ends)
+
+
+def _neighbouring_share(weights: dict[str, float], total: float, text: str, ends: list[int] | None) -> float:
+    """The largest share of ``total`` that the strings in ``weights``
+    (pairs or characters) found in two neighbouring sentences carry."""
     if total <= 0:
         return 0.0
     held = {c: v for c, v in weights.items() if c in text}
